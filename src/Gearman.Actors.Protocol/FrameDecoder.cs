@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Gearman.Actors.Protocol;
+
+/// <summary>
+/// Incremental decoder for one connection's byte stream, which may arrive split at any byte.
+/// Per gearmand, a unit that starts with NUL is a binary packet and anything else is one admin text line,
+/// and the two may alternate. The decoder never allocates for a declared size, only for bytes received.
+/// </summary>
+public sealed class FrameDecoder
+{
+    private enum State : byte { Start, Header, Body, SkipBody, Line, Failed }
+
+    private readonly long _maxBodySize;
+    private readonly int _maxLineLength;
+    private readonly byte[] _header = new byte[PacketHeader.Size];
+    private readonly BodyBuffer _body = new();
+    private readonly List<byte> _line = new();
+    private State _state = State.Start;
+    private int _headerFill;
+    private Magic _magic;
+    private uint _type;
+    private long _skipRemaining;
+
+    public FrameDecoder(long maxBodySize = PacketHeader.MaxBodySize, int maxLineLength = 64 * 1024)
+    {
+        if (maxBodySize is < 0 or > PacketHeader.MaxBodySize) throw new ArgumentOutOfRangeException(nameof(maxBodySize));
+        _maxBodySize = maxBodySize;
+        _maxLineLength = maxLineLength;
+    }
+
+    /// <summary>True while the decoder holds part of a unit that has not yet been completed.</summary>
+    public bool HasPartialFrame => _state is not (State.Start or State.Failed);
+
+    /// <summary>
+    /// Consumes bytes from <paramref name="input"/> until a frame completes (true) or the input runs out (false).
+    /// After a <see cref="FrameKind.Fatal"/> frame every later call returns false and consumes nothing useful.
+    /// </summary>
+    public bool TryDecode(ref ReadOnlySpan<byte> input, out Frame frame)
+    {
+        while (true)
+        {
+            switch (_state)
+            {
+                case State.Failed:
+                    input = ReadOnlySpan<byte>.Empty;
+                    frame = default;
+                    return false;
+
+                case State.Start:
+                    if (input.IsEmpty) { frame = default; return false; }
+                    _state = input[0] == 0 ? State.Header : State.Line;
+                    _headerFill = 0;
+                    _line.Clear();
+                    continue;
+
+                case State.Header:
+                {
+                    var n = Math.Min(input.Length, PacketHeader.Size - _headerFill);
+                    input[..n].CopyTo(_header.AsSpan(_headerFill));
+                    input = input[n..];
+                    _headerFill += n;
+                    if (_headerFill < PacketHeader.Size) { frame = default; return false; }
+                    if (OnHeader(out frame)) return true;
+                    continue;
+                }
+
+                case State.Body:
+                {
+                    var n = _body.Fill(input);
+                    input = input[n..];
+                    if (_body.Remaining > 0) { frame = default; return false; }
+                    _state = State.Start;
+                    frame = Frame.Packet(_magic, _type, _body.Complete());
+                    return true;
+                }
+
+                case State.SkipBody:
+                {
+                    var n = (int)Math.Min(input.Length, _skipRemaining);
+                    input = input[n..];
+                    _skipRemaining -= n;
+                    if (_skipRemaining > 0) { frame = default; return false; }
+                    _state = State.Start;
+                    continue;
+                }
+
+                case State.Line:
+                {
+                    var nl = input.IndexOf((byte)'\n');
+                    var take = nl < 0 ? input.Length : nl;
+                    if (_line.Count + take > _maxLineLength)
+                    {
+                        _state = State.Failed;
+                        frame = Frame.Failed(FatalReason.LineTooLong);
+                        return true;
+                    }
+                    foreach (var b in input[..take]) _line.Add(b);
+                    if (nl < 0) { input = ReadOnlySpan<byte>.Empty; frame = default; return false; }
+                    input = input[(nl + 1)..];
+                    _state = State.Start;
+                    var count = _line.Count;
+                    if (count > 0 && _line[count - 1] == (byte)'\r') count--;
+                    frame = Frame.Text(Latin1(_line, count));
+                    return true;
+                }
+            }
+        }
+    }
+
+    private bool OnHeader(out Frame frame)
+    {
+        var magic = BinaryPrimitives.ReadUInt32BigEndian(_header);
+        var type = BinaryPrimitives.ReadUInt32BigEndian(_header.AsSpan(4));
+        long size = BinaryPrimitives.ReadUInt32BigEndian(_header.AsSpan(8));
+        if (magic is not (PacketHeader.RequestMagic or PacketHeader.ResponseMagic))
+        {
+            _state = State.Failed;
+            frame = Frame.Failed(FatalReason.BadMagic);
+            return true;
+        }
+        _magic = magic == PacketHeader.RequestMagic ? Magic.Request : Magic.Response;
+        if (!PacketTypes.IsKnown(type))
+        {
+            // The size is still trustworthy, so the body can be skipped and the connection kept.
+            _skipRemaining = size;
+            _state = size > 0 ? State.SkipBody : State.Start;
+            frame = Frame.Unknown(_magic, type);
+            return true;
+        }
+        if (size > _maxBodySize)
+        {
+            _state = State.Failed;
+            frame = Frame.Failed(FatalReason.PacketTooLarge);
+            return true;
+        }
+        _type = type;
+        if (size == 0)
+        {
+            _state = State.Start;
+            frame = Frame.Packet(_magic, type, ReadOnlySequence<byte>.Empty);
+            return true;
+        }
+        _body.Start(size);
+        _state = State.Body;
+        frame = default;
+        return false;
+    }
+
+    private static string Latin1(List<byte> bytes, int count)
+    {
+        if (count == 0) return string.Empty;
+        Span<byte> tmp = count <= 1024 ? stackalloc byte[count] : new byte[count];
+        for (var i = 0; i < count; i++) tmp[i] = bytes[i];
+        return Encoding.Latin1.GetString(tmp);
+    }
+}

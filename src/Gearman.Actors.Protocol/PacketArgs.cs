@@ -1,0 +1,63 @@
+using System.Buffers;
+
+namespace Gearman.Actors.Protocol;
+
+/// <summary>
+/// The NUL-separated arguments of one packet body, as slices of that body (no copies).
+/// Every argument but the last is NUL-terminated; the last one runs to the end of the body.
+/// </summary>
+public readonly struct PacketArgs
+{
+    public const int MaxArgs = 5;
+
+    private readonly ReadOnlySequence<byte> _a0, _a1, _a2, _a3, _a4;
+
+    public int Count { get; }
+
+    private PacketArgs(int count, ReadOnlySequence<byte> a0, ReadOnlySequence<byte> a1, ReadOnlySequence<byte> a2,
+        ReadOnlySequence<byte> a3, ReadOnlySequence<byte> a4)
+    {
+        Count = count;
+        (_a0, _a1, _a2, _a3, _a4) = (a0, a1, a2, a3, a4);
+    }
+
+    public ReadOnlySequence<byte> this[int index] => index switch
+    {
+        0 when Count > 0 => _a0,
+        1 when Count > 1 => _a1,
+        2 when Count > 2 => _a2,
+        3 when Count > 3 => _a3,
+        4 when Count > 4 => _a4,
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    /// <summary>The argument as a string, one char per byte (Latin-1), so that any byte string round-trips.</summary>
+    public string Text(int index) => Latin1.GetString(this[index]);
+
+    /// <summary>
+    /// Splits <paramref name="body"/> into exactly <paramref name="count"/> arguments. Fails when the body holds
+    /// fewer than <c>count - 1</c> NUL separators. Extra NULs belong to the last argument.
+    /// </summary>
+    public static bool TrySplit(in ReadOnlySequence<byte> body, int count, out PacketArgs args)
+    {
+        if (count is < 0 or > MaxArgs) throw new ArgumentOutOfRangeException(nameof(count));
+        var a = new ReadOnlySequence<byte>[MaxArgs];
+        args = default;
+        if (count == 0)
+        {
+            args = new PacketArgs(0, default, default, default, default, default);
+            return true;
+        }
+        var rest = body;
+        for (var i = 0; i < count - 1; i++)
+        {
+            var nul = rest.PositionOf((byte)0);
+            if (nul is null) return false;
+            a[i] = rest.Slice(0, nul.Value);
+            rest = rest.Slice(rest.GetPosition(1, nul.Value));
+        }
+        a[count - 1] = rest;
+        args = new PacketArgs(count, a[0], a[1], a[2], a[3], a[4]);
+        return true;
+    }
+}
