@@ -45,12 +45,12 @@ public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<str
         if (Is(word, "show"))
         {
             if (At(0) is { } a0 && Is(a0, "jobs") && rest.Length == 1) return Make(AdminVerb.ShowJobs, 1);
-            if (At(0) is { } b0 && Is(b0, "unique") && At(1) is { } b1 && Is(b1, "jobs")) return Make(AdminVerb.ShowUniqueJobs, 2);
+            if (At(0) is { } b0 && Is(b0, "unique") && At(1) is { } b1 && Is(b1, "jobs") && rest.Length == 2) return Make(AdminVerb.ShowUniqueJobs, 2);
             return Make(AdminVerb.ShowUnknown);
         }
-        if (Is(word, "cancel") && At(0) is { } c0 && Is(c0, "job") && At(1) is { Length: > 0 }) return Make(AdminVerb.CancelJob, 2);
-        if (Is(word, "create") && At(0) is { } d0 && Is(d0, "function") && At(1) is { Length: > 0 }) return Make(AdminVerb.CreateFunction, 2);
-        if (Is(word, "drop") && At(0) is { } e0 && Is(e0, "function") && At(1) is { Length: > 0 }) return Make(AdminVerb.DropFunction, 2);
+        if (Is(word, "cancel") && At(0) is { } c0 && Is(c0, "job") && At(1) is { Length: > 0 }) return Make(AdminVerb.CancelJob, 1);
+        if (Is(word, "create") && At(0) is { } d0 && Is(d0, "function") && At(1) is { Length: > 0 }) return Make(AdminVerb.CreateFunction, 1);
+        if (Is(word, "drop") && At(0) is { } e0 && Is(e0, "function") && At(1) is { Length: > 0 }) return Make(AdminVerb.DropFunction, 1);
         return new AdminCommand(AdminVerb.Unknown, word, rest);
     }
 }

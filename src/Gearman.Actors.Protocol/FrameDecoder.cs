@@ -91,7 +91,11 @@ public sealed class FrameDecoder
                 {
                     var nl = input.IndexOf((byte)'\n');
                     var take = nl < 0 ? input.Length : nl;
-                    if (_line.Count + take > _maxLineLength)
+                    // One byte of slack for the "\r" of a "\r\n" ending, which is not part of the line.
+                    var length = _line.Count + take;
+                    var tooLong = length > _maxLineLength + 1 ||
+                                  (length == _maxLineLength + 1 && nl >= 0 && LastLineByte(input, take) != (byte)'\r');
+                    if (tooLong)
                     {
                         _state = State.Failed;
                         frame = Frame.Failed(FatalReason.LineTooLong);
@@ -148,6 +152,9 @@ public sealed class FrameDecoder
         frame = default;
         return false;
     }
+
+    private byte LastLineByte(ReadOnlySpan<byte> input, int take) =>
+        take > 0 ? input[take - 1] : _line.Count > 0 ? _line[^1] : (byte)0;
 
     private static string Latin1(List<byte> bytes, int count)
     {

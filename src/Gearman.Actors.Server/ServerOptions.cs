@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+
+namespace Gearman.Actors.Server;
+
+/// <summary>
+/// The command line. Flags mirror gearmand's where they mean the same thing; each one becomes a HOCON override,
+/// so that flags, --config files and config/gearman.conf all meet in one configuration.
+/// </summary>
+internal sealed class ServerOptions
+{
+    public readonly Option<string?> Listen = new("--listen", "-L") { Description = "Address to listen on (default 0.0.0.0)" };
+    public readonly Option<int?> Port = new("--port", "-p") { Description = "Port to listen on (default 4730)" };
+    public readonly Option<int?> Backlog = new("--backlog", "-b") { Description = "Listen backlog" };
+    public readonly Option<int?> JobRetries = new("--job-retries", "-j") { Description = "Attempts before a job whose workers keep dying is failed; 0 = unlimited" };
+    public readonly Option<string?> HandlePrefix = new("--job-handle-prefix") { Description = "Prefix of job handles (default H:<hostname>)" };
+    public readonly Option<string?> Verbose = new("--verbose") { Description = "Log level: FATAL ALERT CRITICAL ERROR WARNING NOTICE INFO DEBUG" };
+    public readonly Option<string?> LogFile = new("--log-file", "-l") { Description = "Log to this file instead of standard error (\"stderr\" for standard error)" };
+    public readonly Option<string?> PidFile = new("--pid-file", "-P") { Description = "Write the process id to this file" };
+    public readonly Option<int?> WorkerWakeup = new("--worker-wakeup", "-w") { Description = "Sleeping workers woken per new job; 0 = all" };
+    public readonly Option<bool> Exceptions = new("--exceptions") { Description = "Send WORK_EXCEPTION to every client, as if each had asked for it" };
+    public readonly Option<string[]> Config = new("--config", "--config-file") { Description = "HOCON file(s) layered over config/gearman.conf", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string?> QueueType = new("--queue-type", "-q") { Description = "Job store: builtin (memory only)" };
+    public readonly Option<long?> MaxPacketSize = new("--max-packet-size") { Description = "Largest packet body accepted, in bytes (default 4294967295)" };
+    public readonly Option<int?> Threads = new("--threads", "-t") { Description = "Accepted for gearmand compatibility; the actor dispatcher sizes itself" };
+    public readonly Option<bool> RoundRobin = new("--round-robin", "-R") { Description = "Accepted for gearmand compatibility; round-robin is always on" };
+
+    public RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Gearman.Actors: a Gearman job server on Akka.NET");
+        foreach (var option in new Option[]
+                 {
+                     Listen, Port, Backlog, JobRetries, HandlePrefix, Verbose, LogFile, PidFile, WorkerWakeup, Exceptions,
+                     Config, QueueType, MaxPacketSize, Threads, RoundRobin,
+                 })
+            root.Options.Add(option);
+        return root;
+    }
+
+    /// <summary>The HOCON that the given flags stand for; flags not given leave the configuration alone.</summary>
+    public string ToHocon(ParseResult r)
+    {
+        var sb = new StringBuilder();
+        void Set(string key, string value) => sb.Append(key).Append(" = ").Append(value).Append('\n');
+        static string Str(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+        if (r.GetValue(Listen) is { } listen) Set("gearman.listen", Str(listen));
+        if (r.GetValue(Port) is { } port) Set("gearman.port", Num(port));
+        if (r.GetValue(Backlog) is { } backlog) Set("gearman.backlog", Num(backlog));
+        if (r.GetValue(JobRetries) is { } retries) Set("gearman.job-retries", Num(retries));
+        if (r.GetValue(HandlePrefix) is { } prefix) Set("gearman.job-handle-prefix", Str(prefix));
+        if (r.GetValue(WorkerWakeup) is { } wakeup) Set("gearman.worker-wakeup", Num(wakeup));
+        if (r.GetValue(Exceptions)) Set("gearman.exceptions", "on");
+        if (r.GetValue(MaxPacketSize) is { } max) Set("gearman.max-packet-size", Num(max));
+        if (r.GetValue(LogFile) is { } log) Set("gearman.log-file", Str(log));
+        if (r.GetValue(Verbose) is { } verbose)
+        {
+            Set("gearman.verbose", Str(verbose.ToUpperInvariant()));
+            Set("akka.loglevel", AkkaLevel(verbose));
+        }
+        return sb.ToString();
+    }
+
+    private static string AkkaLevel(string gearmandLevel) => gearmandLevel.ToUpperInvariant() switch
+    {
+        "DEBUG" => "DEBUG",
+        "INFO" or "NOTICE" => "INFO",
+        "WARNING" => "WARNING",
+        _ => "ERROR",
+    };
+}

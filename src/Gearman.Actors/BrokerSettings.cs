@@ -1,0 +1,47 @@
+using Akka.Configuration;
+
+namespace Gearman.Actors;
+
+/// <summary>The broker's settings, read from the <c>gearman</c> section of HOCON (see config/gearman.conf).</summary>
+public sealed record BrokerSettings
+{
+    public string ListenHost { get; init; } = "0.0.0.0";
+    public int Port { get; init; } = 4730;
+    public int Backlog { get; init; } = 128;
+    /// <summary>Attempts before a job whose workers keep dying is failed; 0 = unlimited (gearmand 1.1 default).</summary>
+    public int JobRetries { get; init; }
+    /// <summary>How many sleeping workers one new job wakes; 0 = all of them.</summary>
+    public int WorkerWakeup { get; init; }
+    /// <summary>Every connection gets WORK_EXCEPTION as if it had sent OPTION_REQ "exceptions".</summary>
+    public bool Exceptions { get; init; }
+    public string HandlePrefix { get; init; } = "H:" + Environment.MachineName;
+    public long MaxPacketSize { get; init; } = uint.MaxValue;
+    public int MaxLineLength { get; init; } = 64 * 1024;
+    /// <summary>Unsent bytes above which a connection stops reading its socket until its peer catches up.</summary>
+    public int OutputHighWater { get; init; } = 8 << 20;
+    public string Verbose { get; init; } = "ERROR";
+    public string Version { get; init; } = "1.1.20";
+    public TimeSpan AdminTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    public static BrokerSettings FromConfig(Config root)
+    {
+        var c = root.GetConfig("gearman") ?? Config.Empty;
+        var d = new BrokerSettings();
+        var prefix = c.GetString("job-handle-prefix", "");
+        return new BrokerSettings
+        {
+            ListenHost = c.GetString("listen", d.ListenHost),
+            Port = c.GetInt("port", d.Port),
+            Backlog = c.GetInt("backlog", d.Backlog),
+            JobRetries = c.GetInt("job-retries", d.JobRetries),
+            WorkerWakeup = c.GetInt("worker-wakeup", d.WorkerWakeup),
+            Exceptions = c.GetBoolean("exceptions", d.Exceptions),
+            HandlePrefix = string.IsNullOrEmpty(prefix) ? d.HandlePrefix : prefix,
+            MaxPacketSize = Math.Clamp(c.GetLong("max-packet-size", d.MaxPacketSize), 0, uint.MaxValue),
+            MaxLineLength = c.GetInt("max-line-length", d.MaxLineLength),
+            OutputHighWater = c.GetInt("output-high-water", d.OutputHighWater),
+            Verbose = c.GetString("verbose", d.Verbose).ToUpperInvariant(),
+            AdminTimeout = c.GetTimeSpan("admin-timeout", d.AdminTimeout),
+        };
+    }
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+using Akka.Actor;
+using Gearman.Actors.Protocol;
+using Gearman.Actors.Queues;
+
+namespace Gearman.Actors.Jobs;
+
+/// <summary>
+/// One running job: it relays the worker's WORK_* packets to every waiting client, answers status queries, and
+/// gives the job back to its queue if the worker dies or overruns its CAN_DO_TIMEOUT.
+/// </summary>
+public sealed class JobActor : UntypedActor, IWithTimers
+{
+    private sealed class TimedOut
+    {
+        public static readonly TimedOut Instance = new();
+    }
+
+    private readonly QueuedJob _job;
+    private readonly IActorRef _worker;
+    private readonly IActorRef _queue;
+    private readonly int _timeoutMs;
+
+    public JobActor(QueuedJob job, IActorRef worker, IActorRef queue, int timeoutMs)
+    {
+        _job = job;
+        _worker = worker;
+        _queue = queue;
+        _timeoutMs = timeoutMs;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Created for every job a worker takes, so it avoids the cost of expression-compiled Props.</summary>
+    internal static Props Props(QueuedJob job, IActorRef worker, IActorRef queue, int timeoutMs) =>
+        Akka.Actor.Props.CreateBy(new Producer(job, worker, queue, timeoutMs));
+
+    protected override void PreStart()
+    {
+        Context.Watch(_worker);
+        // gearmand raises timeouts below one second to one second.
+        if (_timeoutMs > 0) Timers.StartSingleTimer("timeout", TimedOut.Instance, TimeSpan.FromMilliseconds(Math.Max(_timeoutMs, 1000)));
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case WorkEvent e:
+                if (e.Type == PacketType.WorkStatus)
+                {
+                    _job.Numerator = e.Numerator;
+                    _job.Denominator = e.Denominator;
+                }
+                foreach (var listener in _job.Listeners) listener.Tell(e);
+                if (e.IsFinal)
+                {
+                    _queue.Tell(new JobEnded(_job));
+                    Context.Stop(Self);
+                }
+                break;
+            case AddListener m:
+                m.Client.Tell(new JobAccepted(m.Seq, _job.Handle));
+                _job.Listeners.Add(m.Client);
+                break;
+            case RemoveListener m:
+                _job.Listeners.RemoveAll(l => l.Equals(m.Client));
+                break;
+            case GetJobStatus m:
+                m.ReplyTo.Tell(new JobStatus(m.Seq, _job.Handle, true, true, _job.Numerator, _job.Denominator));
+                break;
+            case GetUniqueStatus m:
+                m.ReplyTo.Tell(new UniqueStatus(m.Seq, m.Unique, true, true, _job.Numerator, _job.Denominator, _job.Listeners.Count));
+                break;
+            case CancelRunning:
+                var fail = new WorkEvent(PacketType.WorkFail, _job.Handle, ReadOnlySequence<byte>.Empty);
+                foreach (var listener in _job.Listeners) listener.Tell(fail);
+                _job.Listeners.Clear();
+                break;
+            case Terminated t when t.ActorRef.Equals(_worker):
+                _queue.Tell(new JobReturned(_job));
+                Context.Stop(Self);
+                break;
+            case TimedOut:
+                _worker.Tell(new JobRevoked(_job.Handle));
+                _queue.Tell(new JobReturned(_job));
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private sealed class Producer : IIndirectActorProducer
+    {
+        private readonly QueuedJob _job;
+        private readonly IActorRef _worker;
+        private readonly IActorRef _queue;
+        private readonly int _timeoutMs;
+
+        public Producer(QueuedJob job, IActorRef worker, IActorRef queue, int timeoutMs) =>
+            (_job, _worker, _queue, _timeoutMs) = (job, worker, queue, timeoutMs);
+
+        public Type ActorType => typeof(JobActor);
+        public ActorBase Produce() => new JobActor(_job, _worker, _queue, _timeoutMs);
+        public void Release(ActorBase actor) { }
+    }
+}

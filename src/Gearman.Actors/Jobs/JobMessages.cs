@@ -1,0 +1,37 @@
+using System.Buffers;
+using Akka.Actor;
+using Gearman.Actors.Protocol;
+using Gearman.Actors.Queues;
+
+namespace Gearman.Actors.Jobs;
+
+/// <summary>
+/// WORK_DATA, WORK_WARNING, WORK_STATUS, WORK_COMPLETE, WORK_FAIL or WORK_EXCEPTION. The worker's connection sends
+/// it to the Job actor, which relays the same instance to every listening client.
+/// For WORK_STATUS, <see cref="Numerator"/> and <see cref="Denominator"/> carry the fields as sent.
+/// </summary>
+public sealed record WorkEvent(PacketType Type, string Handle, ReadOnlySequence<byte> Data, string Numerator = "", string Denominator = "")
+{
+    public bool IsFinal => Type is PacketType.WorkComplete or PacketType.WorkFail or PacketType.WorkException;
+}
+
+/// <summary>The job no longer belongs to this worker (CAN_DO_TIMEOUT expired); later WORK_* for it are unknown.</summary>
+public sealed record JobRevoked(string Handle);
+
+/// <summary>Adds a coalesced client to a running job; the job answers the client's slot with JOB_CREATED.</summary>
+public sealed record AddListener(IActorRef Client, long Seq);
+
+public sealed record RemoveListener(IActorRef Client);
+
+/// <summary>Admin cancel of a running job: listeners get WORK_FAIL now; the worker may still finish it silently.</summary>
+public sealed class CancelRunning
+{
+    public static readonly CancelRunning Instance = new();
+    private CancelRunning() { }
+}
+
+/// <summary>From a Job actor to its queue: the job ended (completed, failed, or dropped after too many retries).</summary>
+internal sealed record JobEnded(QueuedJob Job);
+
+/// <summary>From a Job actor to its queue: the worker is gone or timed out; put the job back in its lane.</summary>
+internal sealed record JobReturned(QueuedJob Job);

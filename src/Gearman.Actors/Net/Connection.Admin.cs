@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+using Akka.Actor;
+using Gearman.Actors.Admin;
+using Gearman.Actors.Protocol;
+
+namespace Gearman.Actors.Net;
+
+// The admin text protocol, which shares the port with the binary one.
+public sealed partial class Connection
+{
+    private void OnAdminLine(string line)
+    {
+        var command = AdminCommand.Parse(line);
+        switch (command.Verb)
+        {
+            case AdminVerb.Workers:
+                var sb = new StringBuilder();
+                foreach (var c in _ctx.Connections.All) AdminReplies.AppendWorker(sb, c.Id, c.Ip, c.ClientId, c.Functions);
+                Emit(new Outputs.Text(sb.Append(AdminReplies.End).ToString()));
+                break;
+            case AdminVerb.Status:
+            case AdminVerb.PriorityStatus:
+            case AdminVerb.ShowJobs:
+            case AdminVerb.ShowUniqueJobs:
+                Context.ActorOf(AdminQuery.Props(_ctx, command.Verb, Self, _slots.Reserve()));
+                break;
+            case AdminVerb.MaxQueue:
+                OnMaxQueue(command);
+                break;
+            case AdminVerb.CancelJob:
+                var handle = command.Args[0];
+                if (_ctx.Directory.TryGetFunctionOfHandle(handle, out var owner))
+                    _ctx.Queues.Tell(new CancelJob(owner, handle, Self, _slots.Reserve()));
+                else Emit(new Outputs.Text(AdminReplies.UnknownJob));
+                break;
+            case AdminVerb.CreateFunction:
+                _ctx.Queues.Tell(new CreateFunction(command.Args[0], Self, _slots.Reserve()));
+                break;
+            case AdminVerb.DropFunction:
+                var name = command.Args[0];
+                if (_ctx.Directory.HasQueue(name)) _ctx.Queues.Tell(new DropFunction(name, Self, _slots.Reserve()));
+                else Emit(new Outputs.Text(AdminReplies.FunctionNotFound));
+                break;
+            case AdminVerb.Version:
+                Emit(new Outputs.Text(AdminReplies.Version(_ctx.Settings.Version)));
+                break;
+            case AdminVerb.GetPid:
+                Emit(new Outputs.Text(AdminReplies.Pid(Environment.ProcessId)));
+                break;
+            case AdminVerb.Verbose:
+                Emit(new Outputs.Text(AdminReplies.Verbose(_ctx.Settings.Verbose)));
+                break;
+            case AdminVerb.ShowUnknown:
+                Emit(new Outputs.Text(AdminReplies.UnknownShowArguments));
+                break;
+            default:
+                Emit(new Outputs.Text(AdminReplies.UnknownCommand(command.Word)));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// maxqueue FUNC [N | HIGH NORMAL LOW]: no size or a negative one means unlimited; one size applies to every
+    /// priority. Each limit is compared with the jobs of its own priority.
+    /// </summary>
+    private void OnMaxQueue(AdminCommand command)
+    {
+        if (command.Args.Count == 0)
+        {
+            Emit(new Outputs.Text(AdminReplies.IncompleteArguments("maxqueue")));
+            return;
+        }
+        static int Limit(string s) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 0;
+        var a = command.Args;
+        var (high, normal, low) = a.Count >= 4
+            ? (Limit(a[1]), Limit(a[2]), Limit(a[3]))
+            : a.Count >= 2 ? (Limit(a[1]), Limit(a[1]), Limit(a[1])) : (0, 0, 0);
+        // gearmand answers OK for an unknown function and changes nothing; so does this.
+        if (_ctx.Directory.HasQueue(a[0])) _ctx.Queues.Tell(new SetMaxQueue(a[0], high, normal, low));
+        Emit(new Outputs.Text(AdminReplies.Ok));
+    }
+}

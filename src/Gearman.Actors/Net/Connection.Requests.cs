@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.Globalization;
+using Akka.Actor;
+using Gearman.Actors.Jobs;
+using Gearman.Actors.Protocol;
+using Gearman.Actors.Queues;
+
+namespace Gearman.Actors.Net;
+
+// Binary requests from clients (submit, status, echo, options).
+public sealed partial class Connection
+{
+    private const int MaxUniqueLength = 64;
+    private const int MaxHandleLength = 64;
+
+    private void OnPacket(in Frame frame)
+    {
+        if (frame.Magic != Magic.Request)
+        {
+            Emit(new Outputs.Error(ErrorCode.InvalidMagic, "Request magic expected"));
+            return;
+        }
+        var type = frame.Type;
+        var argCount = PacketTypes.RequestArgCount(type);
+        if (argCount < 0)
+        {
+            Emit(new Outputs.Error(ErrorCode.InvalidCommand, "Command not expected"));
+            return;
+        }
+        if (!PacketArgs.TrySplit(frame.Body, argCount, out var args))
+        {
+            Emit(new Outputs.Error(ErrorCode.InvalidPacket, $"{type} takes {argCount} arguments"));
+            return;
+        }
+        switch (type)
+        {
+            case PacketType.SubmitJob: OnSubmit(args, Priority.Normal, background: false); break;
+            case PacketType.SubmitJobBg: OnSubmit(args, Priority.Normal, background: true); break;
+            case PacketType.SubmitJobHigh: OnSubmit(args, Priority.High, background: false); break;
+            case PacketType.SubmitJobHighBg: OnSubmit(args, Priority.High, background: true); break;
+            case PacketType.SubmitJobLow: OnSubmit(args, Priority.Low, background: false); break;
+            case PacketType.SubmitJobLowBg: OnSubmit(args, Priority.Low, background: true); break;
+            case PacketType.SubmitJobEpoch: OnSubmitEpoch(args); break;
+            case PacketType.SubmitReduceJob: OnSubmitReduce(args, background: false); break;
+            case PacketType.SubmitReduceJobBackground: OnSubmitReduce(args, background: true); break;
+            case PacketType.GetStatus: OnGetStatus(args.Text(0)); break;
+            case PacketType.GetStatusUnique: OnGetStatusUnique(args.Text(0)); break;
+            case PacketType.EchoReq: Emit(new Outputs.Echo(args[0])); break;
+            case PacketType.OptionReq: OnOption(args.Text(0)); break;
+            case PacketType.SetClientId:
+                _clientId = args[0].IsEmpty ? "-" : args.Text(0);
+                PublishInfo();
+                break;
+            case PacketType.CanDo: OnCanDo(args.Text(0), 0); break;
+            case PacketType.CanDoTimeout: OnCanDo(args.Text(0), ParseTimeout(args.Text(1))); break;
+            case PacketType.CantDo: OnCantDo(args.Text(0)); break;
+            case PacketType.ResetAbilities: OnResetAbilities(); break;
+            case PacketType.PreSleep: OnPreSleep(); break;
+            case PacketType.GrabJob: OnGrab(GrabKind.Plain); break;
+            case PacketType.GrabJobUniq: OnGrab(GrabKind.Unique); break;
+            case PacketType.GrabJobAll: OnGrab(GrabKind.All); break;
+            case PacketType.WorkData:
+            case PacketType.WorkWarning:
+            case PacketType.WorkComplete:
+            case PacketType.WorkException:
+                OnWorkResult(type, args.Text(0), args[1], "", "");
+                break;
+            case PacketType.WorkFail:
+                OnWorkResult(type, args.Text(0), ReadOnlySequence<byte>.Empty, "", "");
+                break;
+            case PacketType.WorkStatus:
+                OnWorkResult(type, args.Text(0), ReadOnlySequence<byte>.Empty, args.Text(1), args.Text(2));
+                break;
+            default:
+                // ALL_YOURS and anything else a server does not act on.
+                Emit(new Outputs.Error(ErrorCode.InvalidCommand, "Command not expected"));
+                break;
+        }
+    }
+
+    private void OnSubmit(in PacketArgs args, Priority priority, bool background) =>
+        Submit(args.Text(0), args[1], args[2], priority, background, whenEpoch: 0, reducer: "");
+
+    private void OnSubmitEpoch(in PacketArgs args)
+    {
+        // SUBMIT_JOB_EPOCH is a normal-priority background job (gearmand server.cc).
+        if (!long.TryParse(args.Text(2), NumberStyles.Integer, CultureInfo.InvariantCulture, out var when))
+        {
+            Emit(new Outputs.Error(ErrorCode.InvalidPacket, "Epoch is not a number"));
+            return;
+        }
+        Submit(args.Text(0), args[1], args[3], Priority.Normal, background: true, Math.Max(when, 0), reducer: "");
+    }
+
+    private void OnSubmitReduce(in PacketArgs args, bool background) =>
+        // FUNC\0UNIQ\0REDUCER\0AGGREGATOR(unused)\0DATA, as libgearman sends it.
+        Submit(args.Text(0), args[1], args[4], Priority.Normal, background, whenEpoch: 0, reducer: args.Text(2));
+
+    private void Submit(string function, in ReadOnlySequence<byte> unique, in ReadOnlySequence<byte> data, Priority priority,
+        bool background, long whenEpoch, string reducer)
+    {
+        if (unique.Length > MaxUniqueLength)
+        {
+            Emit(new Outputs.Error(ErrorCode.ArgumentTooLarge, "Unique value too large"));
+            return;
+        }
+        var seq = _slots.Reserve(new SubmitContext(function, background));
+        _ctx.Queues.Tell(new Submit(function, Latin1.GetString(unique), data, priority, background, whenEpoch, reducer, Self, seq));
+    }
+
+    private void OnGetStatus(string handle)
+    {
+        if (handle.Length >= MaxHandleLength || !_ctx.Directory.TryGetFunctionOfHandle(handle, out var function))
+        {
+            Emit(JobStatus.Unknown(0, handle));
+            return;
+        }
+        _ctx.Queues.Tell(new GetJobStatus(function, handle, Self, _slots.Reserve()));
+    }
+
+    private void OnGetStatusUnique(string unique)
+    {
+        if (!_ctx.Directory.TryGetFunctionOfUnique(unique, out var function))
+        {
+            Emit(UniqueStatus.Unknown(0, unique));
+            return;
+        }
+        _ctx.Queues.Tell(new GetUniqueStatus(function, unique, Self, _slots.Reserve()));
+    }
+
+    private void OnOption(string name)
+    {
+        if (name == "exceptions")
+        {
+            _exceptions = true;
+            Emit(new Outputs.OptionAccepted(name));
+        }
+        else
+        {
+            Emit(new Outputs.Error(ErrorCode.UnknownOption, "Server does not recognize given option"));
+        }
+    }
+
+    /// <summary>CAN_DO_TIMEOUT's value is decimal milliseconds (gearmand reads it so, whatever PROTOCOL says).</summary>
+    private static int ParseTimeout(string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? ms : 0;
+
+    private void OnWorkResult(PacketType type, string handle, in ReadOnlySequence<byte> data, string numerator, string denominator)
+    {
+        if (!_held.TryGetValue(handle, out var job))
+        {
+            var text = type is PacketType.WorkData or PacketType.WorkWarning
+                ? "Job does not exist on server"
+                : type == PacketType.WorkException
+                    ? "An exception was received for a job that does not exist"
+                    : "Job given in work result not found";
+            Emit(new Outputs.Error(ErrorCode.JobNotFound, text));
+            return;
+        }
+        var e = new WorkEvent(type, handle, data, numerator, denominator);
+        if (e.IsFinal) _held.Remove(handle);
+        job.Tell(e);
+    }
+}

@@ -1,0 +1,116 @@
+using Akka.Actor;
+using Gearman.Actors.Queues;
+
+namespace Gearman.Actors.Net;
+
+// The worker side of a connection: abilities, sleeping, and grabbing with priority across functions.
+public sealed partial class Connection
+{
+    /// <summary>Registered functions, the most recently registered first (the order `workers` lists them in).</summary>
+    private readonly List<string> _functions = new();
+    /// <summary>Jobs this worker holds: handle → the job's actor.</summary>
+    private readonly Dictionary<string, IActorRef> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, PendingGrab> _grabs = new();
+    private bool _sleeping;
+    private bool _noopSent;
+    private int _roundRobin;
+
+    /// <summary>
+    /// A grab across several functions: first every queue says the best priority it could hand out, then the
+    /// worker takes from the queues in order of that priority (round-robin among equals), as gearmand 2.0 does.
+    /// </summary>
+    private sealed class PendingGrab
+    {
+        public required GrabKind Kind;
+        public required int Expected;
+        public readonly List<(string Function, Priority Best, int Order)> Offers = new();
+        public int Answers;
+    }
+
+    private void OnCanDo(string function, int timeoutMs)
+    {
+        _functions.Remove(function);
+        _functions.Insert(0, function);
+        _ctx.Queues.Tell(new RegisterWorker(function, Self, timeoutMs));
+        PublishInfo();
+    }
+
+    private void OnCantDo(string function)
+    {
+        if (!_functions.Remove(function)) return;
+        _ctx.Queues.Tell(new UnregisterWorker(function, Self));
+        PublishInfo();
+    }
+
+    private void OnResetAbilities()
+    {
+        foreach (var function in _functions) _ctx.Queues.Tell(new UnregisterWorker(function, Self));
+        _functions.Clear();
+        PublishInfo();
+    }
+
+    private void OnPreSleep()
+    {
+        _sleeping = true;
+        _noopSent = false;
+        foreach (var function in _functions) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
+    }
+
+    /// <summary>Queues may wake a worker more than once; it gets one NOOP per PRE_SLEEP.</summary>
+    private void OnWake()
+    {
+        if (!_sleeping || _noopSent) return;
+        _noopSent = true;
+        Emit(Outputs.Noop.Instance);
+    }
+
+    private void OnGrab(GrabKind kind)
+    {
+        _sleeping = false;
+        var seq = _slots.Reserve();
+        switch (_functions.Count)
+        {
+            case 0:
+                _slots.Fill(seq, new NoJob(seq, ""));
+                DrainSlots();
+                return;
+            case 1:
+                _ctx.Queues.Tell(new Grab(_functions[0], Self, kind, Priority.Low, seq));
+                return;
+        }
+        _grabs[seq] = new PendingGrab { Kind = kind, Expected = _functions.Count };
+        foreach (var function in _functions) _ctx.Queues.Tell(new PeekBest(function, Self, seq));
+    }
+
+    private void OnGrabProgress(ISlotReply reply)
+    {
+        var grab = _grabs[reply.Seq];
+        if (reply is BestJob best)
+        {
+            grab.Answers++;
+            if (best.Best is { } p) grab.Offers.Add((best.Function, p, OrderOf(best.Function)));
+            if (grab.Answers < grab.Expected) return;
+            grab.Offers.Sort((a, b) => a.Best != b.Best ? a.Best.CompareTo(b.Best) : a.Order.CompareTo(b.Order));
+            _roundRobin++;
+        }
+        // Take from the best offer left; an offer may have gone to another worker meanwhile, so fall through.
+        if (grab.Offers.Count == 0)
+        {
+            _grabs.Remove(reply.Seq);
+            if (_slots.Fill(reply.Seq, new NoJob(reply.Seq, ""))) DrainSlots();
+            return;
+        }
+        var (function, priority, _) = grab.Offers[0];
+        grab.Offers.RemoveAt(0);
+        if (grab.Offers.Count == 0) _grabs.Remove(reply.Seq);
+        _ctx.Queues.Tell(new Grab(function, Self, grab.Kind, priority, reply.Seq));
+    }
+
+    /// <summary>Position of a function in this grab's round-robin order among equal priorities.</summary>
+    private int OrderOf(string function)
+    {
+        var n = _functions.Count;
+        var i = _functions.IndexOf(function);
+        return ((n - 1 - i) - _roundRobin % n + n) % n;
+    }
+}

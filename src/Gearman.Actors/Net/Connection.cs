@@ -1,0 +1,236 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using Gearman.Actors.Admin;
+using Gearman.Actors.Directory;
+using Gearman.Actors.Jobs;
+using Gearman.Actors.Protocol;
+using Gearman.Actors.Queues;
+
+namespace Gearman.Actors.Net;
+
+/// <summary>
+/// One TCP connection, client or worker or both. It owns the socket, the decoder and this connection's state, turns
+/// packets into broker messages and broker messages into packets. Writes are coalesced: while one write is waiting
+/// for its acknowledgement, everything else produced meanwhile is gathered into the next one.
+/// </summary>
+public sealed partial class Connection : UntypedActor
+{
+    private sealed class WriteAck : Tcp.Event
+    {
+        public static readonly WriteAck Instance = new();
+    }
+
+    private readonly BrokerContext _ctx;
+    private readonly IActorRef _socket;
+    private readonly long _id;
+    private readonly string _ip;
+    private readonly FrameDecoder _decoder;
+    private readonly OutputBuffer _output = new();
+    private readonly ReplySlots _slots = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private long _inFlightBytes;
+    private bool _writing;
+    private bool _readingSuspended;
+    private bool _closing;
+    private bool _closeSent;
+    private bool _exceptions;
+    private string _clientId = "-";
+
+    /// <summary>Foreground jobs this connection waits on, handle → function, so they can be let go when it closes.</summary>
+    private readonly Dictionary<string, string> _awaiting = new(StringComparer.Ordinal);
+
+    public Connection(BrokerContext ctx, IActorRef socket, EndPoint remote)
+    {
+        _ctx = ctx;
+        _socket = socket;
+        _id = ctx.Connections.NextId();
+        _ip = remote is IPEndPoint ip ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString() : remote.ToString() ?? "-";
+        _decoder = new FrameDecoder(ctx.Settings.MaxPacketSize, ctx.Settings.MaxLineLength);
+        _exceptions = ctx.Settings.Exceptions;
+    }
+
+    public static Props Props(BrokerContext ctx, IActorRef socket, EndPoint remote) =>
+        Akka.Actor.Props.Create(() => new Connection(ctx, socket, remote));
+
+    protected override void PreStart()
+    {
+        Context.Watch(_socket);
+        PublishInfo();
+    }
+
+    protected override void PostStop()
+    {
+        _ctx.Connections.Remove(_id);
+        foreach (var (handle, function) in _awaiting) _ctx.Queues.Tell(new ListenerGone(function, handle, Self));
+        // Queues and running jobs watch this actor, so its registrations and held jobs are released by them.
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Tcp.Received r:
+                OnBytes(r.Data);
+                break;
+            case WriteAck:
+                _writing = false;
+                _inFlightBytes = 0;
+                break;
+            case ISlotReply reply:
+                OnSlotReply(reply);
+                break;
+            case WorkEvent e:
+                if (e.IsFinal) _awaiting.Remove(e.Handle);
+                Emit(e);
+                break;
+            case Wake:
+                OnWake();
+                break;
+            case JobRevoked m:
+                _held.Remove(m.Handle);
+                break;
+            case Tcp.CommandFailed { Cmd: Tcp.WriteCommand } failed:
+                _retryWrite = (Tcp.WriteCommand)failed.Cmd;
+                _socket.Tell(Tcp.ResumeWriting.Instance);
+                return;
+            case Tcp.WritingResumed:
+                if (_retryWrite is { } retry)
+                {
+                    _retryWrite = null;
+                    _socket.Tell(retry);
+                }
+                return;
+            case Tcp.ConnectionClosed:
+            case Terminated:
+                Context.Stop(Self);
+                return;
+            default:
+                Unhandled(message);
+                return;
+        }
+        Flush();
+    }
+
+    private Tcp.WriteCommand? _retryWrite;
+
+    private void OnBytes(ByteString data)
+    {
+        if (_closing) return;
+        var span = data.ToReadOnlySpan();
+        while (!_closing && _decoder.TryDecode(ref span, out var frame))
+        {
+            try
+            {
+                OnFrame(frame);
+            }
+            catch (Exception ex)
+            {
+                // A request that trips a bug ends this connection only, with a reason the peer can read.
+                _log.Error(ex, "connection={0} ip={1} request={2} failed", _id, _ip, frame);
+                CloseWith(new Outputs.Error("UNKNOWN_ERROR", "Internal server error"));
+            }
+        }
+    }
+
+    private void OnFrame(in Frame frame)
+    {
+        switch (frame.Kind)
+        {
+            case FrameKind.Packet:
+                OnPacket(frame);
+                break;
+            case FrameKind.TextLine:
+                OnAdminLine(frame.Line!);
+                break;
+            case FrameKind.UnknownCommand:
+                // The size field is intact, so the stream stays framed and the connection can go on.
+                Emit(new Outputs.Error(ErrorCode.InvalidCommand, "Invalid command expected"));
+                break;
+            case FrameKind.Fatal:
+                _log.Info("connection={0} ip={1} closing: {2}", _id, _ip, frame.Fatal);
+                CloseWith(frame.Fatal switch
+                {
+                    FatalReason.BadMagic => new Outputs.Error(ErrorCode.InvalidMagic, "Invalid magic"),
+                    FatalReason.PacketTooLarge => new Outputs.Error(ErrorCode.ArgumentTooLarge, "Packet larger than the server accepts"),
+                    _ => new Outputs.Text(AdminReplies.LineTooLong),
+                });
+                break;
+        }
+    }
+
+    private void OnSlotReply(ISlotReply reply)
+    {
+        switch (reply)
+        {
+            case JobAccepted accepted when _slots.TryGetContext(accepted.Seq, out var ctx) && ctx is SubmitContext { Background: false } submit:
+                _awaiting[accepted.Handle] = submit.Function;
+                break;
+            case JobAssigned assigned:
+                _held[assigned.Handle] = assigned.Job;
+                _grabs.Remove(assigned.Seq);
+                break;
+            case NoJob or BestJob when _grabs.ContainsKey(reply.Seq):
+                OnGrabProgress(reply);
+                return;
+        }
+        if (_slots.Fill(reply.Seq, reply)) DrainSlots();
+    }
+
+    private sealed record SubmitContext(string Function, bool Background);
+
+    /// <summary>Writes output now, or queues it behind replies that are still outstanding.</summary>
+    private void Emit(object output)
+    {
+        if (_slots.IsEmpty) Encode(output);
+        else _slots.Enqueue(output);
+    }
+
+    private void DrainSlots()
+    {
+        while (_slots.TryTakeReady(out var output)) Encode(output);
+    }
+
+    private void CloseWith(object lastWords)
+    {
+        Emit(lastWords);
+        _closing = true;
+        Flush();
+    }
+
+    private void Flush()
+    {
+        if (!_writing && !_output.IsEmpty)
+        {
+            _inFlightBytes = _output.Buffered;
+            _socket.Tell(_output.Take(WriteAck.Instance));
+            _writing = true;
+        }
+        if (_closing)
+        {
+            if (!_writing && !_closeSent)
+            {
+                _closeSent = true;
+                _socket.Tell(Tcp.Close.Instance);
+            }
+            return;
+        }
+        // A peer that does not read its replies only stops itself: its own input waits until it catches up.
+        var pending = _output.Buffered + _inFlightBytes;
+        if (!_readingSuspended && pending > _ctx.Settings.OutputHighWater)
+        {
+            _readingSuspended = true;
+            _socket.Tell(Tcp.SuspendReading.Instance);
+        }
+        else if (_readingSuspended && pending <= _ctx.Settings.OutputHighWater / 2)
+        {
+            _readingSuspended = false;
+            _socket.Tell(Tcp.ResumeReading.Instance);
+        }
+    }
+
+    private void PublishInfo() =>
+        _ctx.Connections.Update(new ConnectionInfo(_id, _ip, _clientId, _functions.ToArray()));
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+
+namespace Gearman.Actors.Net;
+
+/// <summary>Binds the Gearman port and gives every accepted socket its own <see cref="Connection"/> actor.</summary>
+public sealed class Listener : UntypedActor
+{
+    private readonly BrokerContext _ctx;
+    private readonly TaskCompletionSource<EndPoint> _bound;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef? _tcpListener;
+
+    public Listener(BrokerContext ctx, TaskCompletionSource<EndPoint> bound)
+    {
+        _ctx = ctx;
+        _bound = bound;
+    }
+
+    public static Props Props(BrokerContext ctx, TaskCompletionSource<EndPoint> bound) =>
+        Akka.Actor.Props.Create(() => new Listener(ctx, bound));
+
+    /// <summary>A connection that fails is stopped, never restarted: its socket and decoder state cannot be rebuilt.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
+
+    protected override void PreStart()
+    {
+        var s = _ctx.Settings;
+        var address = IPAddress.TryParse(s.ListenHost, out var ip) ? ip : System.Net.Dns.GetHostAddresses(s.ListenHost).First();
+        Context.System.Tcp().Tell(new Tcp.Bind(Self, new IPEndPoint(address, s.Port), s.Backlog));
+    }
+
+    protected override void PostStop()
+    {
+        _tcpListener?.Tell(Tcp.Unbind.Instance);
+        _bound.TrySetCanceled();
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Tcp.Bound bound:
+                _tcpListener = Sender;
+                _log.Info("event=listening endpoint={0}", bound.LocalAddress);
+                _bound.TrySetResult(bound.LocalAddress);
+                break;
+            case Tcp.CommandFailed { Cmd: Tcp.Bind } failed:
+                _log.Error("event=bind-failed host={0} port={1} cause={2}", _ctx.Settings.ListenHost, _ctx.Settings.Port, failed.CauseString);
+                _bound.TrySetException(new InvalidOperationException(
+                    $"cannot listen on {_ctx.Settings.ListenHost}:{_ctx.Settings.Port}: {failed.CauseString}"));
+                Context.Stop(Self);
+                break;
+            case Tcp.Connected connected:
+                var connection = Context.ActorOf(Connection.Props(_ctx, Sender, connected.RemoteAddress));
+                Sender.Tell(new Tcp.Register(connection, keepOpenOnPeerClosed: false, useResumeWriting: true));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}

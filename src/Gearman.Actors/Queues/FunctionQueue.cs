@@ -1,0 +1,325 @@
+using System.Buffers;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Gearman.Actors.Admin;
+using Gearman.Actors.Jobs;
+using Gearman.Actors.Protocol;
+
+namespace Gearman.Actors.Queues;
+
+/// <summary>
+/// The queue of one function: its waiting jobs, its workers and its unique index. It is a sharded entity, so the
+/// function's queue lives on exactly one node of the cluster. Waiting jobs are compact records; a job gets its own
+/// actor when a worker takes it (see docs/architecture.md for why).
+/// </summary>
+public sealed class FunctionQueue : UntypedActor, IWithTimers
+{
+    private sealed class EpochDue
+    {
+        public static readonly EpochDue Instance = new();
+    }
+
+    private readonly BrokerContext _ctx;
+    private readonly bool _sharded;
+    private readonly JobLanes _lanes = new();
+    private readonly WorkerSet _workers = new();
+    private readonly Dictionary<string, QueuedJob> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QueuedJob> _byUnique = new(StringComparer.Ordinal);
+    private readonly int[] _running = new int[3];
+    private readonly int[] _maxQueue = new int[3];
+    private string _function = "";
+    private bool _exists;
+
+    public FunctionQueue(BrokerContext ctx, bool sharded)
+    {
+        _ctx = ctx;
+        _sharded = sharded;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(BrokerContext ctx, bool sharded = true) =>
+        Akka.Actor.Props.Create(() => new FunctionQueue(ctx, sharded));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Submit m: OnSubmit(m); break;
+            case Grab m: OnGrab(m); break;
+            case JobEnded m: OnJobEnded(m.Job); break;
+            case JobReturned m: OnJobReturned(m.Job); break;
+            case WorkerSleeping m:
+                PromoteDue();
+                _workers.Sleep(m.Worker, wakeNow: _lanes.Best() is not null);
+                break;
+            case PeekBest m:
+                PromoteDue();
+                m.Worker.Tell(new BestJob(m.Seq, m.Function, _exists ? _lanes.Best() : null));
+                break;
+            case RegisterWorker m:
+                Create(m.Function);
+                if (_workers.Register(m.Worker, m.TimeoutMs)) Context.Watch(m.Worker);
+                break;
+            case UnregisterWorker m:
+                if (_workers.Unregister(m.Worker)) Context.Unwatch(m.Worker);
+                break;
+            case Terminated m:
+                _workers.Unregister(m.ActorRef);
+                break;
+            case GetJobStatus m: OnGetJobStatus(m); break;
+            case GetUniqueStatus m: OnGetUniqueStatus(m); break;
+            case ListenerGone m: OnListenerGone(m); break;
+            case EpochDue:
+                if (PromoteDue()) _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+                ArmEpochTimer();
+                break;
+            case GetQueueStats m: OnGetStats(m); break;
+            case SetMaxQueue m:
+                if (_exists) (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.High, m.Normal, m.Low);
+                break;
+            case CancelJob m: OnCancel(m); break;
+            case CreateFunction m:
+                Create(m.Function);
+                m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+                break;
+            case DropFunction m: OnDrop(m); break;
+            default:
+                Unhandled(message);
+                break;
+        }
+        if (!_exists) StopSelf();
+    }
+
+    private void Create(string function)
+    {
+        if (_exists) return;
+        _exists = true;
+        _function = function;
+        _ctx.Directory.AddQueue(function, Self);
+    }
+
+    private void OnSubmit(Submit m)
+    {
+        Create(m.Function);
+        var key = CoalescingKey(m.Unique, m.Data);
+        if (key is not null && _byUnique.TryGetValue(key, out var existing))
+        {
+            // Coalesced submits join the existing job and bypass maxqueue, as in gearmand.
+            if (m.Background) m.Client.Tell(new JobAccepted(m.Seq, existing.Handle));
+            else if (existing.Runner is { } runner) runner.Tell(new AddListener(m.Client, m.Seq));
+            else
+            {
+                // One entry per submit: a client that submitted twice expects two results (gearmand does the same).
+                existing.Listeners.Add(m.Client);
+                m.Client.Tell(new JobAccepted(m.Seq, existing.Handle));
+            }
+            return;
+        }
+        var p = (int)m.Priority;
+        if (_maxQueue[p] > 0 && _lanes.Queued(m.Priority) + _running[p] >= _maxQueue[p])
+        {
+            m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job queue is full"));
+            return;
+        }
+        var job = new QueuedJob(_ctx.Handles.Next(), _function, m.Unique, key, m.Data, m.Priority, m.Background,
+            m.WhenEpoch, m.Reducer);
+        if (!m.Background) job.Listeners.Add(m.Client);
+        _jobs[job.Handle] = job;
+        if (key is not null) _byUnique[key] = job;
+        _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
+        m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
+
+        if (m.WhenEpoch > 0 && m.WhenEpoch > NowEpoch())
+        {
+            _lanes.Schedule(job);
+            ArmEpochTimer();
+            return;
+        }
+        _lanes.Enqueue(job);
+        _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+    }
+
+    private void OnGrab(Grab m)
+    {
+        _workers.Awake(m.Worker);
+        PromoteDue();
+        if (!_exists || !_lanes.TryTake(m.Worst, out var job))
+        {
+            m.Worker.Tell(new NoJob(m.Seq, m.Function));
+            return;
+        }
+        _running[(int)job.Priority]++;
+        var runner = Context.ActorOf(JobActor.Props(job, m.Worker, Self, _workers.TimeoutOf(m.Worker)));
+        job.Runner = runner;
+        m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner));
+    }
+
+    private void OnJobEnded(QueuedJob job)
+    {
+        if (job.Removed) return; // cancelled while running: already forgotten
+        _running[(int)job.Priority]--;
+        Forget(job);
+    }
+
+    private void OnJobReturned(QueuedJob job)
+    {
+        job.Runner = null;
+        if (job.Removed) return;
+        _running[(int)job.Priority]--;
+        job.Retries++;
+        var limit = _ctx.Settings.JobRetries;
+        if (limit > 0 && job.Retries >= limit)
+        {
+            FailListeners(job);
+            Forget(job);
+            return;
+        }
+        job.Numerator = job.Denominator = "0";
+        _lanes.Enqueue(job);
+        _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+    }
+
+    private void OnGetJobStatus(GetJobStatus m)
+    {
+        if (!_jobs.TryGetValue(m.Handle, out var job)) m.ReplyTo.Tell(JobStatus.Unknown(m.Seq, m.Handle));
+        else if (job.Runner is { } runner) runner.Tell(m);
+        else m.ReplyTo.Tell(new JobStatus(m.Seq, m.Handle, true, false, job.Numerator, job.Denominator));
+    }
+
+    private void OnGetUniqueStatus(GetUniqueStatus m)
+    {
+        if (!_byUnique.TryGetValue(m.Unique, out var job)) m.ReplyTo.Tell(UniqueStatus.Unknown(m.Seq, m.Unique));
+        else if (job.Runner is { } runner) runner.Tell(m);
+        else m.ReplyTo.Tell(new UniqueStatus(m.Seq, m.Unique, true, false, job.Numerator, job.Denominator, job.Listeners.Count));
+    }
+
+    private void OnListenerGone(ListenerGone m)
+    {
+        if (!_jobs.TryGetValue(m.Handle, out var job)) return;
+        if (job.Runner is { } runner)
+        {
+            runner.Tell(new RemoveListener(m.Client));
+            return;
+        }
+        job.Listeners.RemoveAll(l => l.Equals(m.Client));
+        // A foreground job nobody waits for any more is dropped now rather than handed to a worker.
+        if (job.Listeners.Count == 0 && !job.Background)
+        {
+            _lanes.Remove(job);
+            Forget(job);
+        }
+    }
+
+    private void OnCancel(CancelJob m)
+    {
+        if (!_jobs.TryGetValue(m.Handle, out var job))
+        {
+            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.UnknownJob));
+            return;
+        }
+        if (job.Runner is { } runner)
+        {
+            runner.Tell(CancelRunning.Instance);
+            _running[(int)job.Priority]--;
+            job.Removed = true;
+        }
+        else
+        {
+            _lanes.Remove(job);
+            FailListeners(job);
+        }
+        Forget(job);
+        m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+    }
+
+    private void OnDrop(DropFunction m)
+    {
+        if (!_exists)
+        {
+            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.FunctionNotFound));
+            return;
+        }
+        if (_workers.Count > 0)
+        {
+            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.FunctionBusy));
+            return;
+        }
+        // Unlike gearmand, which orphans them, waiting jobs of a dropped function fail now.
+        foreach (var job in _jobs.Values.ToList())
+        {
+            if (job.Runner is { } runner) runner.Tell(CancelRunning.Instance);
+            else FailListeners(job);
+            _lanes.Remove(job);
+            job.Removed = true;
+            Forget(job);
+        }
+        _exists = false;
+        _ctx.Directory.RemoveQueue(_function, Self);
+        m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+    }
+
+    private void OnGetStats(GetQueueStats m)
+    {
+        var jobs = m.WithJobs
+            ? _jobs.Values.Select(j => new JobSummary(j.Handle, j.Unique, j.Retries, j.Background)).ToList()
+            : (IReadOnlyList<JobSummary>)Array.Empty<JobSummary>();
+        m.ReplyTo.Tell(new QueueStats(_function, _lanes.Queued(Priority.High), _lanes.Queued(Priority.Normal),
+            _lanes.Queued(Priority.Low), _running[0] + _running[1] + _running[2], _workers.Count, jobs));
+    }
+
+    private void FailListeners(QueuedJob job)
+    {
+        if (job.Listeners.Count == 0) return;
+        var fail = new WorkEvent(PacketType.WorkFail, job.Handle, ReadOnlySequence<byte>.Empty);
+        foreach (var listener in job.Listeners) listener.Tell(fail);
+        job.Listeners.Clear();
+    }
+
+    private void Forget(QueuedJob job)
+    {
+        _jobs.Remove(job.Handle);
+        if (job.UniqueKey is not null && _byUnique.TryGetValue(job.UniqueKey, out var owner) && ReferenceEquals(owner, job))
+            _byUnique.Remove(job.UniqueKey);
+        _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job));
+    }
+
+    private bool PromoteDue() => _lanes.NextDue is { } due && due <= NowEpoch() && _lanes.PromoteDue(NowEpoch());
+
+    private void ArmEpochTimer()
+    {
+        if (_lanes.NextDue is not { } due)
+        {
+            Timers.Cancel("epoch");
+            return;
+        }
+        var delay = TimeSpan.FromSeconds(Math.Max(0, due - NowEpoch()));
+        Timers.StartSingleTimer("epoch", EpochDue.Instance, delay + TimeSpan.FromMilliseconds(5));
+    }
+
+    private void StopSelf()
+    {
+        if (_sharded) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        else Context.Stop(Self);
+    }
+
+    protected override void PostStop()
+    {
+        if (_exists) _ctx.Directory.RemoveQueue(_function, Self);
+        foreach (var job in _jobs.Values) _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job));
+    }
+
+    private static long NowEpoch() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>Empty unique: never coalesced. "-": coalesce on the payload (gearmand and Perl Gearman::Server).</summary>
+    private static string? CoalescingKey(string unique, in ReadOnlySequence<byte> data)
+    {
+        if (unique.Length == 0) return null;
+        if (unique != "-") return unique;
+        // A NUL never occurs in a unique on the wire, so the prefix keeps payload keys apart from real uniques.
+        return data.IsEmpty ? null : "\0" + Latin1.GetString(data);
+    }
+
+    /// <summary>The unique a client can look the job up by with GET_STATUS_UNIQUE.</summary>
+    private static string? StatusUnique(QueuedJob job) => job.UniqueKey is { } k && k[0] != '\0' ? k : null;
+}

@@ -1,0 +1,57 @@
+using System.Buffers;
+using Akka.Actor;
+
+namespace Gearman.Actors.Queues;
+
+/// <summary>A message for the FunctionQueue entity of <see cref="Function"/>; the shard region routes on it.</summary>
+public interface IQueueCommand
+{
+    string Function { get; }
+}
+
+/// <summary>
+/// A submit from a client connection. <paramref name="Seq"/> is the connection's reply slot, echoed back so that
+/// replies from different queues go out in request order.
+/// </summary>
+public sealed record Submit(
+    string Function,
+    string Unique,
+    ReadOnlySequence<byte> Data,
+    Priority Priority,
+    bool Background,
+    long WhenEpoch,
+    string Reducer,
+    IActorRef Client,
+    long Seq) : IQueueCommand;
+
+/// <summary>CAN_DO / CAN_DO_TIMEOUT. A worker registered twice counts once.</summary>
+public sealed record RegisterWorker(string Function, IActorRef Worker, int TimeoutMs) : IQueueCommand;
+
+/// <summary>CANT_DO, RESET_ABILITIES.</summary>
+public sealed record UnregisterWorker(string Function, IActorRef Worker) : IQueueCommand;
+
+/// <summary>PRE_SLEEP: the queue wakes the worker at once if it holds a runnable job, else when one arrives.</summary>
+public sealed record WorkerSleeping(string Function, IActorRef Worker) : IQueueCommand;
+
+public enum GrabKind : byte
+{
+    Plain,
+    Unique,
+    All,
+}
+
+/// <summary>
+/// GRAB_JOB*. The queue answers <see cref="JobAssigned"/> or <see cref="NoJob"/>.
+/// <paramref name="Worst"/> is the lowest priority the worker accepts from this queue (global priority).
+/// </summary>
+public sealed record Grab(string Function, IActorRef Worker, GrabKind Kind, Priority Worst, long Seq) : IQueueCommand;
+
+/// <summary>Asks for the best priority of a runnable job, without taking it; answered with <see cref="BestJob"/>.</summary>
+public sealed record PeekBest(string Function, IActorRef Worker, long Seq) : IQueueCommand;
+
+public sealed record GetJobStatus(string Function, string Handle, IActorRef ReplyTo, long Seq) : IQueueCommand;
+
+public sealed record GetUniqueStatus(string Function, string Unique, IActorRef ReplyTo, long Seq) : IQueueCommand;
+
+/// <summary>A client connection that waited on a job has gone.</summary>
+public sealed record ListenerGone(string Function, string Handle, IActorRef Client) : IQueueCommand;

@@ -1,0 +1,50 @@
+using System.Buffers;
+using Akka.Actor;
+
+namespace Gearman.Actors.Queues;
+
+/// <summary>A reply that fills a connection's reply slot.</summary>
+public interface ISlotReply
+{
+    long Seq { get; }
+}
+
+public sealed record JobAccepted(long Seq, string Handle) : ISlotReply;
+
+public sealed record SubmitRejected(long Seq, string Code, string Text) : ISlotReply;
+
+/// <summary>
+/// A job handed to a worker. WORK_* packets for it go straight to <paramref name="Job"/>.
+/// </summary>
+public sealed record JobAssigned(
+    long Seq,
+    GrabKind Kind,
+    string Handle,
+    string Function,
+    string Unique,
+    string Reducer,
+    ReadOnlySequence<byte> Data,
+    IActorRef Job) : ISlotReply;
+
+public sealed record NoJob(long Seq, string Function) : ISlotReply;
+
+/// <summary><paramref name="Best"/> is null when the queue holds nothing runnable.</summary>
+public sealed record BestJob(long Seq, string Function, Priority? Best) : ISlotReply;
+
+public sealed record JobStatus(long Seq, string Handle, bool Known, bool Running, string Numerator, string Denominator) : ISlotReply
+{
+    public static JobStatus Unknown(long seq, string handle) => new(seq, handle, false, false, "0", "0");
+}
+
+public sealed record UniqueStatus(long Seq, string Unique, bool Known, bool Running, string Numerator, string Denominator, int Clients)
+    : ISlotReply
+{
+    public static UniqueStatus Unknown(long seq, string unique) => new(seq, unique, false, false, "0", "0", 0);
+}
+
+/// <summary>Sent to a sleeping worker: there may be work. The connection turns it into at most one NOOP per sleep.</summary>
+public sealed class Wake
+{
+    public static readonly Wake Instance = new();
+    private Wake() { }
+}
