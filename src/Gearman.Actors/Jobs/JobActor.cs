@@ -77,6 +77,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
                 foreach (var listener in _job.Listeners) listener.Tell(fail);
                 _job.Listeners.Clear();
                 break;
+            case ReleaseJob:
             case Terminated t when t.ActorRef.Equals(_worker):
                 _queue.Tell(new JobReturned(_job));
                 Context.Stop(Self);

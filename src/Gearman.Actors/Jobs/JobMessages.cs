@@ -30,6 +30,13 @@ public sealed class CancelRunning
     private CancelRunning() { }
 }
 
+/// <summary>The worker gave up the job's function (CANT_DO, RESET_ABILITIES): the job goes back to its queue.</summary>
+public sealed class ReleaseJob
+{
+    public static readonly ReleaseJob Instance = new();
+    private ReleaseJob() { }
+}
+
 /// <summary>From a Job actor to its queue: the job ended (completed, failed, or dropped after too many retries).</summary>
 internal sealed record JobEnded(QueuedJob Job);
 

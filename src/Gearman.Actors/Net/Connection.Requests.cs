@@ -147,7 +147,7 @@ public sealed partial class Connection
 
     private void OnWorkResult(PacketType type, string handle, in ReadOnlySequence<byte> data, string numerator, string denominator)
     {
-        if (!_held.TryGetValue(handle, out var job))
+        if (!_held.TryGetValue(handle, out var held))
         {
             var text = type is PacketType.WorkData or PacketType.WorkWarning
                 ? "Job does not exist on server"
@@ -159,6 +159,6 @@ public sealed partial class Connection
         }
         var e = new WorkEvent(type, handle, data, numerator, denominator);
         if (e.IsFinal) _held.Remove(handle);
-        job.Tell(e);
+        held.Job.Tell(e);
     }
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Gearman.Actors.Jobs;
 using Gearman.Actors.Queues;
 
 namespace Gearman.Actors.Net;
@@ -8,8 +9,8 @@ public sealed partial class Connection
 {
     /// <summary>Registered functions, the most recently registered first (the order `workers` lists them in).</summary>
     private readonly List<string> _functions = new();
-    /// <summary>Jobs this worker holds: handle → the job's actor.</summary>
-    private readonly Dictionary<string, IActorRef> _held = new(StringComparer.Ordinal);
+    /// <summary>Jobs this worker holds: handle → the job's actor and its function.</summary>
+    private readonly Dictionary<string, (IActorRef Job, string Function)> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<long, PendingGrab> _grabs = new();
     private bool _sleeping;
     private bool _noopSent;
@@ -39,14 +40,29 @@ public sealed partial class Connection
     {
         if (!_functions.Remove(function)) return;
         _ctx.Queues.Tell(new UnregisterWorker(function, Self));
+        ReleaseHeldJobs(function);
         PublishInfo();
     }
 
     private void OnResetAbilities()
     {
-        foreach (var function in _functions) _ctx.Queues.Tell(new UnregisterWorker(function, Self));
+        foreach (var function in _functions)
+        {
+            _ctx.Queues.Tell(new UnregisterWorker(function, Self));
+            ReleaseHeldJobs(function);
+        }
         _functions.Clear();
         PublishInfo();
+    }
+
+    /// <summary>A worker that gives up a function gives up its jobs of that function too; they are requeued (gearmand).</summary>
+    private void ReleaseHeldJobs(string function)
+    {
+        foreach (var (handle, held) in _held.Where(h => h.Value.Function == function).ToList())
+        {
+            held.Job.Tell(ReleaseJob.Instance);
+            _held.Remove(handle);
+        }
     }
 
     private void OnPreSleep()

@@ -169,7 +169,7 @@ public sealed partial class Connection : UntypedActor
                 _awaiting[accepted.Handle] = submit.Function;
                 break;
             case JobAssigned assigned:
-                _held[assigned.Handle] = assigned.Job;
+                _held[assigned.Handle] = (assigned.Job, assigned.Function);
                 _grabs.Remove(assigned.Seq);
                 break;
             case NoJob or BestJob when _grabs.ContainsKey(reply.Seq):

@@ -29,6 +29,7 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
     private readonly int[] _maxQueue = new int[3];
     private string _function = "";
     private bool _exists;
+    private bool _stopping;
 
     public FunctionQueue(BrokerContext ctx, bool sharded)
     {
@@ -43,6 +44,13 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
 
     protected override void OnReceive(object message)
     {
+        if (_stopping)
+        {
+            // Commands that reached this incarnation after it decided to stop go back through the region, which
+            // holds them for the next one.
+            if (message is IQueueCommand && _sharded) _ctx.Queues.Forward(message);
+            return;
+        }
         switch (message)
         {
             case Submit m: OnSubmit(m); break;
@@ -299,6 +307,7 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
 
     private void StopSelf()
     {
+        _stopping = true;
         if (_sharded) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         else Context.Stop(Self);
     }
