@@ -12,6 +12,8 @@ public sealed partial class Connection
     /// <summary>Jobs this worker holds: handle → the job's actor and its function.</summary>
     private readonly Dictionary<string, (IActorRef Job, string Function)> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<long, PendingGrab> _grabs = new();
+    /// <summary>Registered function → its CAN_DO_TIMEOUT and the queue that confirmed the registration.</summary>
+    private readonly Dictionary<string, (int TimeoutMs, IActorRef? Queue)> _registrations = new(StringComparer.Ordinal);
     private bool _sleeping;
     private bool _noopSent;
     private int _roundRobin;
@@ -32,13 +34,37 @@ public sealed partial class Connection
     {
         _functions.Remove(function);
         _functions.Insert(0, function);
+        _registrations[function] = (timeoutMs, null);
         _ctx.Queues.Tell(new RegisterWorker(function, Self, timeoutMs));
         PublishInfo();
+    }
+
+    private void OnWorkerRegistered(WorkerRegistered m)
+    {
+        if (!_registrations.TryGetValue(m.Function, out var r)) return;
+        _registrations[m.Function] = (r.TimeoutMs, m.Queue);
+        Context.Watch(m.Queue);
+    }
+
+    /// <summary>
+    /// A queue this worker registered with has stopped (its node died or its shard moved): register again; the
+    /// region delivers to the queue's new home, which learns of this worker only this way.
+    /// </summary>
+    private void OnQueueTerminated(IActorRef queue)
+    {
+        foreach (var (function, r) in _registrations.ToList())
+        {
+            if (r.Queue is null || !r.Queue.Equals(queue)) continue;
+            _registrations[function] = (r.TimeoutMs, null);
+            _ctx.Queues.Tell(new RegisterWorker(function, Self, r.TimeoutMs));
+            if (_sleeping && !_noopSent) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
+        }
     }
 
     private void OnCantDo(string function)
     {
         if (!_functions.Remove(function)) return;
+        _registrations.Remove(function);
         _ctx.Queues.Tell(new UnregisterWorker(function, Self));
         ReleaseHeldJobs(function);
         PublishInfo();
@@ -52,6 +78,7 @@ public sealed partial class Connection
             ReleaseHeldJobs(function);
         }
         _functions.Clear();
+        _registrations.Clear();
         PublishInfo();
     }
 

@@ -39,8 +39,12 @@ public sealed partial class Connection : UntypedActor
     private bool _exceptions;
     private string _clientId = "-";
 
-    /// <summary>Foreground jobs this connection waits on, handle → function, so they can be let go when it closes.</summary>
-    private readonly Dictionary<string, string> _awaiting = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Foreground jobs this connection waits on: handle → function, and the actor that accepted the job (its queue,
+    /// or the job itself when the submit joined a running job). That actor is watched: if it dies without finishing
+    /// the job, as when its node is lost, the client gets WORK_FAIL instead of waiting forever.
+    /// </summary>
+    private readonly Dictionary<string, (string Function, IActorRef Owner)> _awaiting = new(StringComparer.Ordinal);
 
     public Connection(BrokerContext ctx, IActorRef socket, EndPoint remote)
     {
@@ -64,7 +68,7 @@ public sealed partial class Connection : UntypedActor
     protected override void PostStop()
     {
         _ctx.Connections.Remove(_id);
-        foreach (var (handle, function) in _awaiting) _ctx.Queues.Tell(new ListenerGone(function, handle, Self));
+        foreach (var (handle, (function, _)) in _awaiting) _ctx.Queues.Tell(new ListenerGone(function, handle, Self));
         // Queues and running jobs watch this actor, so its registrations and held jobs are released by them.
     }
 
@@ -103,6 +107,12 @@ public sealed partial class Connection : UntypedActor
                     _socket.Tell(retry);
                 }
                 return;
+            case WorkerRegistered m:
+                OnWorkerRegistered(m);
+                return;
+            case Terminated t when !t.ActorRef.Equals(_socket):
+                OnOwnerTerminated(t.ActorRef);
+                break;
             case Tcp.ConnectionClosed:
             case Terminated:
                 Context.Stop(Self);
@@ -166,7 +176,8 @@ public sealed partial class Connection : UntypedActor
         switch (reply)
         {
             case JobAccepted accepted when _slots.TryGetContext(accepted.Seq, out var ctx) && ctx is SubmitContext { Background: false } submit:
-                _awaiting[accepted.Handle] = submit.Function;
+                _awaiting[accepted.Handle] = (submit.Function, Sender);
+                Context.Watch(Sender);
                 break;
             case JobAssigned assigned:
                 _held[assigned.Handle] = (assigned.Job, assigned.Function);
@@ -180,6 +191,18 @@ public sealed partial class Connection : UntypedActor
     }
 
     private sealed record SubmitContext(string Function, bool Background);
+
+    /// <summary>A queue or job this connection depended on has stopped.</summary>
+    private void OnOwnerTerminated(IActorRef owner)
+    {
+        foreach (var (handle, (_, by)) in _awaiting.ToList())
+        {
+            if (!by.Equals(owner)) continue;
+            _awaiting.Remove(handle);
+            Emit(new WorkEvent(PacketType.WorkFail, handle, System.Buffers.ReadOnlySequence<byte>.Empty));
+        }
+        OnQueueTerminated(owner);
+    }
 
     /// <summary>Writes output now, or queues it behind replies that are still outstanding.</summary>
     private void Emit(object output)

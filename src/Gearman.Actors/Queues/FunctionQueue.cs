@@ -68,6 +68,7 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
             case RegisterWorker m:
                 Create(m.Function);
                 if (_workers.Register(m.Worker, m.TimeoutMs)) Context.Watch(m.Worker);
+                m.Worker.Tell(new WorkerRegistered(m.Function, Self));
                 break;
             case UnregisterWorker m:
                 if (_workers.Unregister(m.Worker)) Context.Unwatch(m.Worker);

@@ -48,3 +48,9 @@ public sealed class Wake
     public static readonly Wake Instance = new();
     private Wake() { }
 }
+
+/// <summary>
+/// The queue's answer to RegisterWorker. The worker's connection watches <paramref name="Queue"/>: if the queue
+/// stops (its node died, or its shard moved) the worker registers again and the region finds the new home.
+/// </summary>
+public sealed record WorkerRegistered(string Function, IActorRef Queue);

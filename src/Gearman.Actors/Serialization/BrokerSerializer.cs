@@ -1,0 +1,164 @@
+using Akka.Actor;
+using Akka.Serialization;
+using Gearman.Actors.Admin;
+using Gearman.Actors.Jobs;
+using Gearman.Actors.Protocol;
+using Gearman.Actors.Queues;
+
+namespace Gearman.Actors.Serialization;
+
+/// <summary>
+/// The compact binary format of every broker message that can cross nodes. Each type has a short manifest and a
+/// hand-written layout (Latin-1 strings, length-prefixed payloads, actor paths), so no message ever falls back to
+/// Akka's JSON serializer. Bound in config/gearman.conf under akka.actor.serialization-bindings.
+/// </summary>
+public sealed class BrokerSerializer : SerializerWithStringManifest
+{
+    public const int SerializerId = 4730;
+
+    public BrokerSerializer(ExtendedActorSystem system) : base(system) { }
+
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) => o switch
+    {
+        Submit => "S",
+        RegisterWorker => "RW",
+        UnregisterWorker => "UW",
+        WorkerSleeping => "WS",
+        Grab => "G",
+        PeekBest => "PB",
+        GetJobStatus => "GJS",
+        GetUniqueStatus => "GUS",
+        ListenerGone => "LG",
+        GetQueueStats => "GQS",
+        SetMaxQueue => "SMQ",
+        CancelJob => "CJ",
+        CreateFunction => "CF",
+        DropFunction => "DF",
+        JobAccepted => "JA",
+        SubmitRejected => "SR",
+        JobAssigned => "JAS",
+        NoJob => "NJ",
+        BestJob => "BJ",
+        JobStatus => "JS",
+        UniqueStatus => "US",
+        Wake => "W",
+        QueueStats => "QS",
+        AdminText => "AT",
+        WorkEvent => "WE",
+        JobRevoked => "JR",
+        ReleaseJob => "RJ",
+        WorkerRegistered => "WR",
+        _ => throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o)),
+    };
+
+    public override byte[] ToBinary(object o)
+    {
+        var w = new WireWriter();
+        switch (o)
+        {
+            case Submit m:
+                w.String(m.Function); w.String(m.Unique); w.Bytes(m.Data); w.Byte((byte)m.Priority); w.Bool(m.Background);
+                w.Long(m.WhenEpoch); w.String(m.Reducer); w.Ref(m.Client); w.Long(m.Seq);
+                break;
+            case RegisterWorker m: w.String(m.Function); w.Ref(m.Worker); w.Int(m.TimeoutMs); break;
+            case UnregisterWorker m: w.String(m.Function); w.Ref(m.Worker); break;
+            case WorkerSleeping m: w.String(m.Function); w.Ref(m.Worker); break;
+            case Grab m: w.String(m.Function); w.Ref(m.Worker); w.Byte((byte)m.Kind); w.Byte((byte)m.Worst); w.Long(m.Seq); break;
+            case PeekBest m: w.String(m.Function); w.Ref(m.Worker); w.Long(m.Seq); break;
+            case GetJobStatus m: w.String(m.Function); w.String(m.Handle); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
+            case GetUniqueStatus m: w.String(m.Function); w.String(m.Unique); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
+            case ListenerGone m: w.String(m.Function); w.String(m.Handle); w.Ref(m.Client); break;
+            case GetQueueStats m: w.String(m.Function); w.Ref(m.ReplyTo); w.Bool(m.WithJobs); break;
+            case SetMaxQueue m: w.String(m.Function); w.Int(m.High); w.Int(m.Normal); w.Int(m.Low); break;
+            case CancelJob m: w.String(m.Function); w.String(m.Handle); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
+            case CreateFunction m: w.String(m.Function); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
+            case DropFunction m: w.String(m.Function); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
+            case JobAccepted m: w.Long(m.Seq); w.String(m.Handle); break;
+            case SubmitRejected m: w.Long(m.Seq); w.String(m.Code); w.String(m.Text); break;
+            case JobAssigned m:
+                w.Long(m.Seq); w.Byte((byte)m.Kind); w.String(m.Handle); w.String(m.Function); w.String(m.Unique);
+                w.String(m.Reducer); w.Bytes(m.Data); w.Ref(m.Job);
+                break;
+            case NoJob m: w.Long(m.Seq); w.String(m.Function); break;
+            case BestJob m: w.Long(m.Seq); w.String(m.Function); w.Byte(m.Best is { } b ? (byte)b : byte.MaxValue); break;
+            case JobStatus m:
+                w.Long(m.Seq); w.String(m.Handle); w.Bool(m.Known); w.Bool(m.Running); w.String(m.Numerator); w.String(m.Denominator);
+                break;
+            case UniqueStatus m:
+                w.Long(m.Seq); w.String(m.Unique); w.Bool(m.Known); w.Bool(m.Running); w.String(m.Numerator);
+                w.String(m.Denominator); w.Int(m.Clients);
+                break;
+            case Wake: break;
+            case QueueStats m:
+                w.String(m.Function); w.Int(m.High); w.Int(m.Normal); w.Int(m.Low); w.Int(m.Running); w.Int(m.Workers);
+                w.Int(m.Jobs.Count);
+                foreach (var j in m.Jobs) { w.String(j.Handle); w.String(j.Unique); w.Int(j.Retries); w.Bool(j.Background); }
+                break;
+            case AdminText m: w.Long(m.Seq); w.String(m.Text); break;
+            case WorkEvent m:
+                w.Byte((byte)m.Type); w.String(m.Handle); w.Bytes(m.Data); w.String(m.Numerator); w.String(m.Denominator);
+                break;
+            case JobRevoked m: w.String(m.Handle); break;
+            case ReleaseJob: break;
+            case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
+            default:
+                throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o));
+        }
+        return w.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var r = new WireReader(bytes, system);
+        switch (manifest)
+        {
+            case "S":
+                return new Submit(r.String(), r.String(), r.Bytes(), (Priority)r.Byte(), r.Bool(), r.Long(), r.String(), r.Ref(), r.Long());
+            case "RW": return new RegisterWorker(r.String(), r.Ref(), r.Int());
+            case "UW": return new UnregisterWorker(r.String(), r.Ref());
+            case "WS": return new WorkerSleeping(r.String(), r.Ref());
+            case "G": return new Grab(r.String(), r.Ref(), (GrabKind)r.Byte(), (Priority)r.Byte(), r.Long());
+            case "PB": return new PeekBest(r.String(), r.Ref(), r.Long());
+            case "GJS": return new GetJobStatus(r.String(), r.String(), r.Ref(), r.Long());
+            case "GUS": return new GetUniqueStatus(r.String(), r.String(), r.Ref(), r.Long());
+            case "LG": return new ListenerGone(r.String(), r.String(), r.Ref());
+            case "GQS": return new GetQueueStats(r.String(), r.Ref(), r.Bool());
+            case "SMQ": return new SetMaxQueue(r.String(), r.Int(), r.Int(), r.Int());
+            case "CJ": return new CancelJob(r.String(), r.String(), r.Ref(), r.Long());
+            case "CF": return new CreateFunction(r.String(), r.Ref(), r.Long());
+            case "DF": return new DropFunction(r.String(), r.Ref(), r.Long());
+            case "JA": return new JobAccepted(r.Long(), r.String());
+            case "SR": return new SubmitRejected(r.Long(), r.String(), r.String());
+            case "JAS":
+                return new JobAssigned(r.Long(), (GrabKind)r.Byte(), r.String(), r.String(), r.String(), r.String(), r.Bytes(), r.Ref());
+            case "NJ": return new NoJob(r.Long(), r.String());
+            case "BJ":
+            {
+                var seq = r.Long();
+                var function = r.String();
+                var best = r.Byte();
+                return new BestJob(seq, function, best == byte.MaxValue ? null : (Priority)best);
+            }
+            case "JS": return new JobStatus(r.Long(), r.String(), r.Bool(), r.Bool(), r.String(), r.String());
+            case "US": return new UniqueStatus(r.Long(), r.String(), r.Bool(), r.Bool(), r.String(), r.String(), r.Int());
+            case "W": return Wake.Instance;
+            case "QS":
+            {
+                var function = r.String();
+                var (high, normal, low, running, workers) = (r.Int(), r.Int(), r.Int(), r.Int(), r.Int());
+                var jobs = new JobSummary[r.Int()];
+                for (var i = 0; i < jobs.Length; i++) jobs[i] = new JobSummary(r.String(), r.String(), r.Int(), r.Bool());
+                return new QueueStats(function, high, normal, low, running, workers, jobs);
+            }
+            case "AT": return new AdminText(r.Long(), r.String());
+            case "WE": return new WorkEvent((PacketType)r.Byte(), r.String(), r.Bytes(), r.String(), r.String());
+            case "JR": return new JobRevoked(r.String());
+            case "RJ": return ReleaseJob.Instance;
+            case "WR": return new WorkerRegistered(r.String(), r.Ref());
+            default:
+                throw new System.Runtime.Serialization.SerializationException($"unknown broker manifest \"{manifest}\"");
+        }
+    }
+}
