@@ -1,0 +1,382 @@
+// Build, test, conformance and benchmark targets for Gearman.Actors.
+//
+//   dotnet tool restore
+//   dotnet cake --target=Test            # default: build, then run every test project
+//   dotnet cake --target=Conformance     # ../shared/conformance against the built server
+//   dotnet cake --target=Bench --rounds=3 --bench-out=docs/bench-results.txt
+//
+// Everything this script writes goes under TestResults/ (ignored by git), except --bench-out.
+
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+var target        = Argument("target", "Test");
+var configuration = Argument("configuration", "Release");
+var sharedDir     = MakeAbsolute(Directory(Argument("shared", "../shared")));
+var host          = "127.0.0.1";
+var serverPort    = Argument("port", 4799);           // preferred; another free port is used if taken
+var gearmandPort  = Argument("gearmand-port", 4798);
+var rounds        = Argument("rounds", 3);
+var benchQuick    = HasArgument("bench-quick");       // run-suite.sh --quick
+var benchOut      = MakeAbsolute(File(Argument("bench-out", "docs/bench-results.txt")));
+
+var root          = MakeAbsolute(Directory("."));
+var solution      = root.CombineWithFilePath("Gearman.Actors.sln");
+var resultsDir    = root.Combine("TestResults");
+var serverProject = root.Combine("src/Gearman.Actors.Server");
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+// The apphost built by the Build target (src/Gearman.Actors.Server/bin/<configuration>/<tfm>/gearman-actors).
+FilePath ServerBinary()
+{
+    var found = GetFiles($"{serverProject}/bin/{configuration}/*/gearman-actors");
+    if (found.Count == 0)
+        throw new Exception($"gearman-actors not found under {serverProject}/bin/{configuration}; run the Build target");
+    return found.First();
+}
+
+// The preferred port if nothing listens on it, else one the kernel hands out.
+int FreePort(int preferred)
+{
+    foreach (var port in new[] { preferred, 0 })
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            var chosen = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            return chosen;
+        }
+        catch (SocketException) { }
+    }
+    throw new Exception("no free TCP port on 127.0.0.1");
+}
+
+// A server started by this script. Servers run as System.Diagnostics.Process rather than Cake's
+// IProcess: IProcess exposes no process id (run-suite.sh needs it) and its WaitForExit(ms) kills the
+// process when the time runs out, so it cannot be polled.
+class Server
+{
+    public string Name;
+    public System.Diagnostics.Process Process;
+    public int Port;
+    public int Pid => Process.Id;
+}
+
+// Polls until HOST:PORT accepts a TCP connection; fails early if the process exits first.
+void WaitForListener(Server server, TimeSpan limit)
+{
+    var deadline = DateTime.UtcNow + limit;
+    while (DateTime.UtcNow < deadline)
+    {
+        if (server.Process.HasExited)
+            throw new Exception($"{server.Name} exited with code {server.Process.ExitCode} before it listened on {host}:{server.Port}");
+        try
+        {
+            using var client = new TcpClient();
+            if (client.ConnectAsync(host, server.Port).Wait(1000) && client.Connected) return;
+        }
+        catch (Exception) { }
+        System.Threading.Thread.Sleep(200);
+    }
+    throw new Exception($"{server.Name} did not accept a connection on {host}:{server.Port} within {limit.TotalSeconds:0} s");
+}
+
+// Starts BINARY ARGS (standard output and error go to ours) and waits up to 30 s until it accepts
+// connections on PORT. A server that does not come up is stopped before the exception leaves.
+Server StartServer(string name, FilePath binary, ProcessArgumentBuilder args, int port)
+{
+    Information($"Starting {name}: {binary} {args.Render()}");
+    var info = new System.Diagnostics.ProcessStartInfo(binary.FullPath, args.Render())
+    {
+        UseShellExecute = false,
+        WorkingDirectory = root.FullPath,
+    };
+    var server = new Server { Name = name, Port = port, Process = System.Diagnostics.Process.Start(info) };
+    try
+    {
+        WaitForListener(server, TimeSpan.FromSeconds(30));
+    }
+    catch
+    {
+        StopServer(server);
+        throw;
+    }
+    Information($"{name} (pid {server.Pid}) accepts connections on {host}:{port}");
+    return server;
+}
+
+Server StartOurServer(int port, FilePath logFile) =>
+    StartServer("gearman-actors", ServerBinary(),
+        new ProcessArgumentBuilder().Append("-L").Append(host).Append("-p").Append(port.ToString())
+                                    .Append("-l").AppendQuoted(logFile.FullPath),
+        port);
+
+// SIGTERM, up to 10 s for a clean exit, then SIGKILL. Safe to call with null or an exited server.
+void StopServer(Server server)
+{
+    if (server == null) return;
+    using var process = server.Process;
+    if (process.HasExited) return;
+    StartProcess("kill", new ProcessSettings { Arguments = $"-TERM {server.Pid}", Silent = true });
+    if (!process.WaitForExit(10_000))
+    {
+        Warning($"{server.Name} (pid {server.Pid}) ignored SIGTERM for 10 s; killing it");
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit(5_000);
+    }
+    Information($"{server.Name} (pid {server.Pid}) stopped (exit code {process.ExitCode})");
+}
+
+// Runs a command, echoes its standard output line by line as it comes, and returns (exit code, lines).
+(int ExitCode, List<string> Lines) RunEchoed(FilePath file, ProcessArgumentBuilder args, IDictionary<string, string> env = null)
+{
+    var lines = new List<string>();
+    var settings = new ProcessSettings
+    {
+        Arguments = args,
+        WorkingDirectory = root,
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line != null) { Console.WriteLine(line); lock (lines) lines.Add(line); }
+            return null;   // already printed and kept
+        },
+    };
+    if (env != null) settings.EnvironmentVariables = env;
+    var exitCode = StartProcess(file, settings);
+    lock (lines) return (exitCode, new List<string>(lines));
+}
+
+// The last "N passed, N failed" line of a conformance run.
+(int Passed, int Failed)? Summary(IEnumerable<string> lines)
+{
+    var summary = lines.Select(l => Regex.Match(l, @"^\s*(\d+) passed, (\d+) failed"))
+                       .LastOrDefault(m => m.Success);
+    return summary == null ? null : (int.Parse(summary.Groups[1].Value), int.Parse(summary.Groups[2].Value));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+// ---------------------------------------------------------------------------------------------
+
+Task("Clean")
+    .Does(() =>
+{
+    CleanDirectories($"{root}/src/**/bin/{configuration}");
+    CleanDirectories($"{root}/src/**/obj/{configuration}");
+    CleanDirectories($"{root}/tests/**/bin/{configuration}");
+    CleanDirectories($"{root}/tests/**/obj/{configuration}");
+    CleanDirectory(resultsDir);
+});
+
+Task("Build")
+    .Does(() =>
+{
+    DotNetBuild(solution.FullPath, new DotNetBuildSettings { Configuration = configuration });
+});
+
+// dotnet test on the whole solution, one TRX file per test project, then one summary line summed
+// over all of them: "N passed, N failed[, N skipped]". Fails if any test failed or dotnet test did.
+Task("Test")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var trxDir = resultsDir.Combine("unit");
+    EnsureDirectoryExists(trxDir);
+    CleanDirectory(trxDir);
+
+    Exception testError = null;
+    try
+    {
+        DotNetTest(solution.FullPath, new DotNetTestSettings
+        {
+            Configuration = configuration,
+            NoBuild = true,
+            NoRestore = true,
+            Loggers = { "trx;LogFilePrefix=tests" },   // one file per project: tests_<tfm>_<timestamp>.trx
+            ResultsDirectory = trxDir,
+        });
+    }
+    catch (Exception ex) { testError = ex; }
+
+    int passed = 0, failed = 0, skipped = 0;
+    var trxFiles = GetFiles($"{trxDir}/**/*.trx");
+    foreach (var trx in trxFiles)
+    {
+        // Count the run's own results (<Results>/<UnitTestResult outcome=...>): the <Counters> element
+        // leaves skipped tests out of notExecuted.
+        var doc = XDocument.Load(trx.FullPath);
+        var results = doc.Descendants().Where(e => e.Name.LocalName == "UnitTestResult" && e.Parent?.Name.LocalName == "Results")
+                         .Select(e => (string)e.Attribute("outcome") ?? "").ToList();
+        var assembly = doc.Descendants().Where(e => e.Name.LocalName == "UnitTest")
+                          .Select(e => (string)e.Attribute("storage")).FirstOrDefault(v => v != null);
+        var name = assembly != null ? System.IO.Path.GetFileNameWithoutExtension(assembly) : $"{trx.GetFilename()} (no tests)";
+        int p = results.Count(o => o == "Passed" || o == "PassedButRunAborted" || o == "Warning");
+        int f = results.Count(o => o == "Failed" || o == "Error" || o == "Timeout" || o == "Aborted");
+        int k = results.Count - p - f;   // NotExecuted (skipped), Inconclusive, ...
+        passed += p; failed += f; skipped += k;
+        Information($"{name}: {p} passed, {f} failed, {k} skipped");
+    }
+
+    Console.WriteLine(skipped > 0 ? $"{passed} passed, {failed} failed, {skipped} skipped" : $"{passed} passed, {failed} failed");
+
+    if (failed > 0) throw new Exception($"{failed} test(s) failed");
+    if (testError != null) throw new Exception("dotnet test failed: " + testError.Message, testError);
+    if (trxFiles.Count == 0) throw new Exception($"dotnet test wrote no TRX file under {trxDir}");
+});
+
+// ../shared/conformance/run.sh against the built server, the regular cases and then --beyond.
+Task("Conformance")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var runSh = sharedDir.CombineWithFilePath("conformance/run.sh");
+    if (!FileExists(runSh)) throw new Exception($"{runSh} not found (pass --shared=DIR)");
+
+    var logDir = resultsDir.Combine("conformance");
+    EnsureDirectoryExists(logDir);
+    var serverLog = logDir.CombineWithFilePath("server.log");
+    if (FileExists(serverLog)) DeleteFile(serverLog);
+
+    var port = FreePort(serverPort);
+    Server server = null;
+    var failures = new List<string>();
+    int totalPassed = 0, totalFailed = 0;
+    try
+    {
+        server = StartOurServer(port, serverLog);
+        foreach (var extra in new[] { "", "--beyond" })
+        {
+            var label = extra == "" ? "regular cases" : "beyond-gearmand cases";
+            Information($"=== conformance: {label} ===");
+            var args = new ProcessArgumentBuilder().AppendQuoted(runSh.FullPath).Append(host).Append(port.ToString());
+            if (extra != "") args.Append(extra);
+            var (exitCode, lines) = RunEchoed("sh", args);
+            var summary = Summary(lines);
+            if (summary is { } s) { totalPassed += s.Passed; totalFailed += s.Failed; }
+            if (summary == null) failures.Add($"{label}: no summary line (exit code {exitCode})");
+            else if (summary.Value.Failed > 0 || exitCode != 0)
+                failures.Add($"{label}: {summary.Value.Failed} failed (exit code {exitCode})");
+            if (server.Process.HasExited)
+            {
+                failures.Add($"the server exited during the {label} with code {server.Process.ExitCode}");
+                break;
+            }
+        }
+    }
+    finally
+    {
+        StopServer(server);
+    }
+
+    Console.WriteLine($"conformance: {totalPassed} passed, {totalFailed} failed");
+    if (failures.Count > 0)
+    {
+        if (FileExists(serverLog))
+        {
+            Information($"--- last lines of {serverLog} ---");
+            foreach (var line in System.IO.File.ReadLines(serverLog.FullPath).TakeLast(40)) Console.WriteLine(line);
+        }
+        throw new Exception("conformance failed: " + string.Join("; ", failures));
+    }
+});
+
+// ../shared/bench/run-suite.sh against freshly started servers, ours and gearmand (if installed),
+// interleaved for --rounds rounds. Raw result lines (prefixed "round=N") go to --bench-out.
+Task("Bench")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var benchSrc = sharedDir.Combine("bench");
+    var runSuite = benchSrc.CombineWithFilePath("run-suite.sh");
+    if (!FileExists(runSuite)) throw new Exception($"{runSuite} not found (pass --shared=DIR)");
+
+    // gearbench: built once into TestResults/bench (../shared may be read-only), rebuilt when gearbench.c is newer.
+    var workDir = resultsDir.Combine("bench");
+    EnsureDirectoryExists(workDir);
+    var gearbench = workDir.CombineWithFilePath("gearbench");
+    var gearbenchC = benchSrc.CombineWithFilePath("gearbench.c");
+    if (!FileExists(gearbench) ||
+        System.IO.File.GetLastWriteTimeUtc(gearbenchC.FullPath) > System.IO.File.GetLastWriteTimeUtc(gearbench.FullPath))
+    {
+        Information($"Building {gearbench}");
+        var rc = StartProcess("gcc", new ProcessSettings {
+            Arguments = new ProcessArgumentBuilder().Append("-O2 -Wall -pthread -o").AppendQuoted(gearbench.FullPath).AppendQuoted(gearbenchC.FullPath) });
+        if (rc != 0) throw new Exception("gcc failed to build gearbench");
+    }
+
+    FilePath gearmand = Context.Tools.Resolve("gearmand")
+        ?? new[] { "/usr/sbin/gearmand", "/usr/local/sbin/gearmand" }.Select(p => (FilePath)p).FirstOrDefault(FileExists);
+    if (gearmand == null) Warning("gearmand is not installed; benchmarking gearman-actors alone");
+
+    EnsureDirectoryExists(benchOut.GetDirectory());
+    System.IO.File.WriteAllText(benchOut.FullPath,
+        $"# Gearman.Actors bench {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} rounds={rounds} quick={benchQuick} nproc={Environment.ProcessorCount}\n");
+
+    var env = new Dictionary<string, string>
+    {
+        ["GEARBENCH"] = gearbench.FullPath,
+        ["QUIET_WAIT"] = EnvironmentVariable("QUIET_WAIT") ?? "30",
+    };
+    var failures = new List<string>();
+
+    for (var round = 1; round <= rounds; round++)
+    {
+        var servers = new List<string> { "gearman-actors" };
+        if (gearmand != null) servers.Add("gearmand");
+        foreach (var name in servers)
+        {
+            Server server = null;
+            try
+            {
+                int port;
+                if (name == "gearman-actors")
+                {
+                    port = FreePort(serverPort);
+                    server = StartOurServer(port, workDir.CombineWithFilePath($"server-round{round}.log"));
+                }
+                else
+                {
+                    port = FreePort(gearmandPort);
+                    server = StartServer("gearmand", gearmand,
+                        new ProcessArgumentBuilder().Append("-L").Append(host).Append("-p").Append(port.ToString()).Append("-l stderr"),
+                        port);
+                }
+
+                Information($"=== bench round {round}/{rounds}: {name} on {host}:{port} ===");
+                var args = new ProcessArgumentBuilder().AppendQuoted(runSuite.FullPath).Append(host).Append(port.ToString())
+                    .Append("--label").Append(name).Append("--server-pid").Append(server.Pid.ToString());
+                if (benchQuick) args.Append("--quick");
+                var loadavg = System.IO.File.ReadAllText("/proc/loadavg").Split(' ').Take(3);
+                System.IO.File.AppendAllText(benchOut.FullPath,
+                    $"# round={round} server={name} pid={server.Pid} start={DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} loadavg={string.Join(" ", loadavg)}\n");
+
+                var (exitCode, lines) = RunEchoed("bash", args, env);
+                System.IO.File.AppendAllLines(benchOut.FullPath,
+                    lines.Where(l => l.Contains("scenario=")).Select(l => $"round={round} {l}"));
+                if (exitCode != 0) failures.Add($"round {round} {name}: run-suite.sh exit code {exitCode}");
+            }
+            catch (Exception ex)
+            {
+                failures.Add($"round {round} {name}: {ex.Message}");
+                Error(ex.Message);
+            }
+            finally
+            {
+                StopServer(server);
+            }
+        }
+    }
+
+    Information($"Result lines: {benchOut}  (summary: {benchSrc}/summarize.py {benchOut})");
+    if (failures.Count > 0) throw new Exception("bench: " + string.Join("; ", failures));
+});
+
+RunTarget(target);
