@@ -24,6 +24,10 @@ internal sealed class ServerOptions
     public readonly Option<string?> QueueType = new("--queue-type", "-q") { Description = "Job store: builtin (memory only)" };
     public readonly Option<long?> MaxPacketSize = new("--max-packet-size") { Description = "Largest packet body accepted, in bytes (default 4294967295)" };
     public readonly Option<int?> Threads = new("--threads", "-t") { Description = "Accepted for gearmand compatibility; the actor dispatcher sizes itself" };
+    public readonly Option<string?> NodeName = new("--node-name") { Description = "This node's name, used in job handles; must differ per cluster node" };
+    public readonly Option<string?> ClusterHost = new("--cluster-host") { Description = "Address other cluster nodes reach this node at (default 127.0.0.1)" };
+    public readonly Option<int?> ClusterPort = new("--cluster-port") { Description = "Port for cluster traffic between nodes (default: any free port)" };
+    public readonly Option<string?> SeedNodes = new("--seed-nodes") { Description = "Comma-separated host:port of the cluster's seed nodes; none = a one-node cluster" };
     public readonly Option<bool> RoundRobin = new("--round-robin", "-R") { Description = "Accepted for gearmand compatibility; round-robin is always on" };
 
     public RootCommand BuildRoot()
@@ -32,7 +36,7 @@ internal sealed class ServerOptions
         foreach (var option in new Option[]
                  {
                      Listen, Port, Backlog, JobRetries, HandlePrefix, Verbose, LogFile, PidFile, WorkerWakeup, Exceptions,
-                     Config, QueueType, MaxPacketSize, Threads, RoundRobin,
+                     Config, QueueType, MaxPacketSize, Threads, RoundRobin, NodeName, ClusterHost, ClusterPort, SeedNodes,
                  })
             root.Options.Add(option);
         return root;
@@ -55,6 +59,17 @@ internal sealed class ServerOptions
         if (r.GetValue(Exceptions)) Set("gearman.exceptions", "on");
         if (r.GetValue(MaxPacketSize) is { } max) Set("gearman.max-packet-size", Num(max));
         if (r.GetValue(LogFile) is { } log) Set("gearman.log-file", Str(log));
+        if (r.GetValue(ClusterHost) is { } clusterHost) Set("akka.remote.dot-netty.tcp.hostname", Str(clusterHost));
+        if (r.GetValue(ClusterPort) is { } clusterPort) Set("akka.remote.dot-netty.tcp.port", Num(clusterPort));
+        if (r.GetValue(SeedNodes) is { } seeds)
+        {
+            var list = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => Str("akka.tcp://gearman@" + s));
+            Set("akka.cluster.seed-nodes", "[" + string.Join(", ", list) + "]");
+        }
+        var nodeName = r.GetValue(NodeName);
+        if (nodeName is null && r.GetValue(ClusterPort) is { } p && p > 0) nodeName = Environment.MachineName + "-" + Num(p);
+        if (nodeName is not null) Set("gearman.node-name", Str(nodeName));
         if (r.GetValue(Verbose) is { } verbose)
         {
             Set("gearman.verbose", Str(verbose.ToUpperInvariant()));

@@ -15,6 +15,8 @@ public sealed record BrokerSettings
     /// <summary>Every connection gets WORK_EXCEPTION as if it had sent OPTION_REQ "exceptions".</summary>
     public bool Exceptions { get; init; }
     public string HandlePrefix { get; init; } = "H:" + Environment.MachineName;
+    /// <summary>This node's name in handles and logs; must differ between the nodes of a cluster.</summary>
+    public string NodeName { get; init; } = Environment.MachineName;
     public long MaxPacketSize { get; init; } = uint.MaxValue;
     public int MaxLineLength { get; init; } = 64 * 1024;
     /// <summary>Unsent bytes above which a connection stops reading its socket until its peer catches up.</summary>
@@ -28,6 +30,7 @@ public sealed record BrokerSettings
         var c = root.GetConfig("gearman") ?? Config.Empty;
         var d = new BrokerSettings();
         var prefix = c.GetString("job-handle-prefix", "");
+        var node = c.GetString("node-name", "");
         return new BrokerSettings
         {
             ListenHost = c.GetString("listen", d.ListenHost),
@@ -36,7 +39,9 @@ public sealed record BrokerSettings
             JobRetries = c.GetInt("job-retries", d.JobRetries),
             WorkerWakeup = c.GetInt("worker-wakeup", d.WorkerWakeup),
             Exceptions = c.GetBoolean("exceptions", d.Exceptions),
-            HandlePrefix = string.IsNullOrEmpty(prefix) ? d.HandlePrefix : prefix,
+            NodeName = string.IsNullOrEmpty(node) ? d.NodeName : node,
+            // Handles must be unique in the whole cluster, and each node allocates its own: the node name keeps them apart.
+            HandlePrefix = !string.IsNullOrEmpty(prefix) ? prefix : "H:" + (string.IsNullOrEmpty(node) ? d.NodeName : node),
             MaxPacketSize = Math.Clamp(c.GetLong("max-packet-size", d.MaxPacketSize), 0, uint.MaxValue),
             MaxLineLength = c.GetInt("max-line-length", d.MaxLineLength),
             OutputHighWater = c.GetInt("output-high-water", d.OutputHighWater),

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using Gearman.Actors.Directory;
 using Gearman.Actors.Net;
 using Gearman.Actors.Queues;
 
@@ -43,6 +44,7 @@ public sealed class GearmanBroker
             _ => FunctionQueue.Props(context),
             ClusterShardingSettings.Create(system),
             new QueueMessageExtractor());
+        system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
         var bound = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listener = system.ActorOf(Net.Listener.Props(context, bound), "gearman-listener");
         var endpoint = await bound.Task.WaitAsync(cancel);

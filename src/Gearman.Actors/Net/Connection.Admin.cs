@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Akka.Actor;
 using Gearman.Actors.Admin;
+using Gearman.Actors.Directory;
 using Gearman.Actors.Protocol;
 
 namespace Gearman.Actors.Net;
@@ -15,10 +16,6 @@ public sealed partial class Connection
         switch (command.Verb)
         {
             case AdminVerb.Workers:
-                var sb = new StringBuilder();
-                foreach (var c in _ctx.Connections.All) AdminReplies.AppendWorker(sb, c.Id, c.Ip, c.ClientId, c.Functions);
-                Emit(new Outputs.Text(sb.Append(AdminReplies.End).ToString()));
-                break;
             case AdminVerb.Status:
             case AdminVerb.PriorityStatus:
             case AdminVerb.ShowJobs:
@@ -30,17 +27,16 @@ public sealed partial class Connection
                 break;
             case AdminVerb.CancelJob:
                 var handle = command.Args[0];
-                if (_ctx.Directory.TryGetFunctionOfHandle(handle, out var owner))
-                    _ctx.Queues.Tell(new CancelJob(owner, handle, Self, _slots.Reserve()));
-                else Emit(new Outputs.Text(AdminReplies.UnknownJob));
+                var (cancelSeq, self) = (_slots.Reserve(), Self);
+                RouteByKey(LookupKind.Handle, handle, f => new CancelJob(f, handle, self, cancelSeq),
+                    new AdminText(cancelSeq, AdminReplies.UnknownJob));
                 break;
             case AdminVerb.CreateFunction:
                 _ctx.Queues.Tell(new CreateFunction(command.Args[0], Self, _slots.Reserve()));
                 break;
             case AdminVerb.DropFunction:
-                var name = command.Args[0];
-                if (_ctx.Directory.HasQueue(name)) _ctx.Queues.Tell(new DropFunction(name, Self, _slots.Reserve()));
-                else Emit(new Outputs.Text(AdminReplies.FunctionNotFound));
+                // A queue that does not exist answers "function not found" itself, wherever it would live.
+                _ctx.Queues.Tell(new DropFunction(command.Args[0], Self, _slots.Reserve()));
                 break;
             case AdminVerb.Version:
                 Emit(new Outputs.Text(AdminReplies.Version(_ctx.Settings.Version)));
@@ -76,8 +72,8 @@ public sealed partial class Connection
         var (high, normal, low) = a.Count >= 4
             ? (Limit(a[1]), Limit(a[2]), Limit(a[3]))
             : a.Count >= 2 ? (Limit(a[1]), Limit(a[1]), Limit(a[1])) : (0, 0, 0);
-        // gearmand answers OK for an unknown function and changes nothing; so does this.
-        if (_ctx.Directory.HasQueue(a[0])) _ctx.Queues.Tell(new SetMaxQueue(a[0], high, normal, low));
+        // gearmand answers OK for an unknown function and changes nothing; a queue that does not exist ignores it.
+        _ctx.Queues.Tell(new SetMaxQueue(a[0], high, normal, low));
         Emit(new Outputs.Text(AdminReplies.Ok));
     }
 }

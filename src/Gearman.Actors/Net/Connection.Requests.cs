@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using Akka.Actor;
+using Gearman.Actors.Directory;
 using Gearman.Actors.Jobs;
 using Gearman.Actors.Protocol;
 using Gearman.Actors.Queues;
@@ -110,22 +111,36 @@ public sealed partial class Connection
 
     private void OnGetStatus(string handle)
     {
-        if (handle.Length >= MaxHandleLength || !_ctx.Directory.TryGetFunctionOfHandle(handle, out var function))
+        if (handle.Length >= MaxHandleLength)
         {
             Emit(JobStatus.Unknown(0, handle));
             return;
         }
-        _ctx.Queues.Tell(new GetJobStatus(function, handle, Self, _slots.Reserve()));
+        var (seq, self) = (_slots.Reserve(), Self);
+        RouteByKey(LookupKind.Handle, handle, f => new GetJobStatus(f, handle, self, seq), JobStatus.Unknown(seq, handle));
     }
 
     private void OnGetStatusUnique(string unique)
     {
-        if (!_ctx.Directory.TryGetFunctionOfUnique(unique, out var function))
-        {
-            Emit(UniqueStatus.Unknown(0, unique));
-            return;
-        }
-        _ctx.Queues.Tell(new GetUniqueStatus(function, unique, Self, _slots.Reserve()));
+        var (seq, self) = (_slots.Reserve(), Self);
+        RouteByKey(LookupKind.Unique, unique, f => new GetUniqueStatus(f, unique, self, seq), UniqueStatus.Unknown(seq, unique));
+    }
+
+    /// <summary>
+    /// Sends a command to the queue that owns a handle or unique. The command may be built inside another actor,
+    /// so it must capture this connection's ref in a local, never read <c>Self</c>. This node's directory answers at once; a key it
+    /// does not know is looked up on the other nodes, if there are any. <paramref name="notFound"/> fills the slot
+    /// when no node knows the key.
+    /// </summary>
+    private void RouteByKey(LookupKind kind, string key, Func<string, IQueueCommand> command, ISlotReply notFound)
+    {
+        var known = kind == LookupKind.Handle
+            ? _ctx.Directory.TryGetFunctionOfHandle(key, out var function)
+            : _ctx.Directory.TryGetFunctionOfUnique(key, out function);
+        if (known) _ctx.Queues.Tell(command(function));
+        else if (Akka.Cluster.Cluster.Get(Context.System).State.Members.Count > 1)
+            Context.ActorOf(ClusterLookup.Props(_ctx, kind, key, command, Self, notFound));
+        else OnSlotReply(notFound);
     }
 
     private void OnOption(string name)

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Serialization;
 using Gearman.Actors.Admin;
+using Gearman.Actors.Directory;
 using Gearman.Actors.Jobs;
 using Gearman.Actors.Protocol;
 using Gearman.Actors.Queues;
@@ -50,6 +51,10 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         JobRevoked => "JR",
         ReleaseJob => "RJ",
         WorkerRegistered => "WR",
+        Locate => "L",
+        Located => "LD",
+        ListNode => "LN",
+        NodeListing => "NL",
         _ => throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o)),
     };
 
@@ -103,6 +108,21 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case JobRevoked m: w.String(m.Handle); break;
             case ReleaseJob: break;
             case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
+            case Locate m: w.Byte((byte)m.Kind); w.String(m.Key); w.Long(m.Tag); break;
+            case Located m: w.Long(m.Tag); w.NullableString(m.Function); break;
+            case ListNode m: w.Long(m.Tag); break;
+            case NodeListing m:
+                w.Long(m.Tag);
+                w.Int(m.Queues.Count);
+                foreach (var q in m.Queues) { w.String(q.Function); w.Ref(q.Queue); }
+                w.Int(m.Connections.Count);
+                foreach (var c in m.Connections)
+                {
+                    w.Long(c.Id); w.String(c.Ip); w.String(c.ClientId);
+                    w.Int(c.Functions.Count);
+                    foreach (var f in c.Functions) w.String(f);
+                }
+                break;
             default:
                 throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o));
         }
@@ -157,6 +177,24 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "JR": return new JobRevoked(r.String());
             case "RJ": return ReleaseJob.Instance;
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
+            case "L": return new Locate((LookupKind)r.Byte(), r.String(), r.Long());
+            case "LD": return new Located(r.Long(), r.NullableString());
+            case "LN": return new ListNode(r.Long());
+            case "NL":
+            {
+                var tag = r.Long();
+                var queues = new QueueEntry[r.Int()];
+                for (var i = 0; i < queues.Length; i++) queues[i] = new QueueEntry(r.String(), r.Ref());
+                var connections = new ConnectionInfo[r.Int()];
+                for (var i = 0; i < connections.Length; i++)
+                {
+                    var (id, ip, clientId) = (r.Long(), r.String(), r.String());
+                    var functions = new string[r.Int()];
+                    for (var k = 0; k < functions.Length; k++) functions[k] = r.String();
+                    connections[i] = new ConnectionInfo(id, ip, clientId, functions);
+                }
+                return new NodeListing(tag, queues, connections);
+            }
             default:
                 throw new System.Runtime.Serialization.SerializationException($"unknown broker manifest \"{manifest}\"");
         }
