@@ -43,11 +43,19 @@ public sealed class GearmanBroker
             QueueTypeName,
             _ => FunctionQueue.Props(context),
             ClusterShardingSettings.Create(system),
-            new QueueMessageExtractor());
+            new QueueMessageExtractor(),
+            ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 10, relativeLimit: 0.1),
+            HandOff.Instance);
         system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
         var bound = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listener = system.ActorOf(Net.Listener.Props(context, bound), "gearman-listener");
         var endpoint = await bound.Task.WaitAsync(cancel);
+        // Stop taking connections first when the node shuts down; open ones keep working while shards hand off.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "gearman-unbind", () =>
+        {
+            listener.Tell(Net.Listener.StopAccepting.Instance);
+            return Task.FromResult(Akka.Done.Instance);
+        });
         return new GearmanBroker(system, context, listener, endpoint);
     }
 

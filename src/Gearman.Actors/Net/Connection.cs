@@ -110,8 +110,15 @@ public sealed partial class Connection : UntypedActor
             case WorkerRegistered m:
                 OnWorkerRegistered(m);
                 return;
+            case JobMoved m:
+                if (_awaiting.TryGetValue(m.Handle, out var waiting))
+                {
+                    _awaiting[m.Handle] = (waiting.Function, Sender);
+                    Context.Watch(Sender);
+                }
+                return;
             case Terminated t when !t.ActorRef.Equals(_socket):
-                OnOwnerTerminated(t.ActorRef);
+                OnOwnerTerminated(t);
                 break;
             case Tcp.ConnectionClosed:
             case Terminated:
@@ -192,16 +199,22 @@ public sealed partial class Connection : UntypedActor
 
     private sealed record SubmitContext(string Function, bool Background);
 
-    /// <summary>A queue or job this connection depended on has stopped.</summary>
-    private void OnOwnerTerminated(IActorRef owner)
+    /// <summary>
+    /// A queue or job this connection depended on has stopped. Only the loss of its node fails the jobs waited on:
+    /// a queue that stops on its own has either finished them or handed them to its next home.
+    /// </summary>
+    private void OnOwnerTerminated(Terminated t)
     {
-        foreach (var (handle, (_, by)) in _awaiting.ToList())
+        if (t.AddressTerminated)
         {
-            if (!by.Equals(owner)) continue;
-            _awaiting.Remove(handle);
-            Emit(new WorkEvent(PacketType.WorkFail, handle, System.Buffers.ReadOnlySequence<byte>.Empty));
+            foreach (var (handle, (_, by)) in _awaiting.ToList())
+            {
+                if (!by.Equals(t.ActorRef)) continue;
+                _awaiting.Remove(handle);
+                Emit(new WorkEvent(PacketType.WorkFail, handle, System.Buffers.ReadOnlySequence<byte>.Empty));
+            }
         }
-        OnQueueTerminated(owner);
+        OnQueueTerminated(t.ActorRef);
     }
 
     /// <summary>Writes output now, or queues it behind replies that are still outstanding.</summary>

@@ -19,6 +19,13 @@ public sealed class Listener : UntypedActor
         _bound = bound;
     }
 
+    /// <summary>Unbinds the port; connections already open stay (they are this actor's children).</summary>
+    public sealed class StopAccepting
+    {
+        public static readonly StopAccepting Instance = new();
+        private StopAccepting() { }
+    }
+
     public static Props Props(BrokerContext ctx, TaskCompletionSource<EndPoint> bound) =>
         Akka.Actor.Props.Create(() => new Listener(ctx, bound));
 
@@ -52,6 +59,10 @@ public sealed class Listener : UntypedActor
                 _bound.TrySetException(new InvalidOperationException(
                     $"cannot listen on {_ctx.Settings.ListenHost}:{_ctx.Settings.Port}: {failed.CauseString}"));
                 Context.Stop(Self);
+                break;
+            case StopAccepting:
+                _tcpListener?.Tell(Tcp.Unbind.Instance);
+                _tcpListener = null;
                 break;
             case Tcp.Connected connected:
                 var connection = Context.ActorOf(Connection.Props(_ctx, Sender, connected.RemoteAddress));

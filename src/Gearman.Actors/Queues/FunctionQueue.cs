@@ -93,6 +93,14 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
                 m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
                 break;
             case DropFunction m: OnDrop(m); break;
+            case RestoreJob m: OnRestore(m); break;
+            case RestoreQueue m:
+                Create(m.Function);
+                (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.MaxHigh, m.MaxNormal, m.MaxLow);
+                break;
+            case HandOff:
+                OnHandOff();
+                return;
             default:
                 Unhandled(message);
                 break;
@@ -140,6 +148,48 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
         m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
 
         if (m.WhenEpoch > 0 && m.WhenEpoch > NowEpoch())
+        {
+            _lanes.Schedule(job);
+            ArmEpochTimer();
+            return;
+        }
+        _lanes.Enqueue(job);
+        _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+    }
+
+    /// <summary>
+    /// The shard moves to another node: every job goes to the queue's next home through the region, which holds
+    /// the messages until that home is ready. Jobs a worker was running go back as waiting jobs, so they may run
+    /// twice (at-least-once); waiting jobs move exactly. Workers register again when they see this queue stop.
+    /// </summary>
+    private void OnHandOff()
+    {
+        if (_exists)
+        {
+            _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
+            foreach (var job in _jobs.Values)
+            {
+                _ctx.Queues.Tell(new RestoreJob(_function, job.Handle, job.Unique, job.UniqueKey, job.Data, job.Priority,
+                    job.Background, job.WhenEpoch, job.Reducer, job.Listeners.ToArray(), job.Retries + (job.Runner is null ? 0 : 1)));
+            }
+        }
+        Context.Stop(Self);
+    }
+
+    private void OnRestore(RestoreJob m)
+    {
+        Create(m.Function);
+        if (_jobs.ContainsKey(m.Handle)) return;
+        var job = new QueuedJob(m.Handle, _function, m.Unique, m.UniqueKey, m.Data, m.Priority, m.Background, m.WhenEpoch, m.Reducer)
+        {
+            Retries = m.Retries,
+        };
+        job.Listeners.AddRange(m.Listeners);
+        _jobs[job.Handle] = job;
+        if (job.UniqueKey is not null) _byUnique[job.UniqueKey] = job;
+        _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
+        foreach (var listener in job.Listeners) listener.Tell(new JobMoved(job.Handle));
+        if (job.WhenEpoch > NowEpoch())
         {
             _lanes.Schedule(job);
             ArmEpochTimer();

@@ -55,3 +55,23 @@ public sealed record GetUniqueStatus(string Function, string Unique, IActorRef R
 
 /// <summary>A client connection that waited on a job has gone.</summary>
 public sealed record ListenerGone(string Function, string Handle, IActorRef Client) : IQueueCommand;
+
+/// <summary>
+/// A job carried from a queue that is handing its shard off (node leaving, or rebalancing) to the queue's next
+/// home, with its handle, listeners and retries kept.
+/// </summary>
+public sealed record RestoreJob(
+    string Function,
+    string Handle,
+    string Unique,
+    string? UniqueKey,
+    ReadOnlySequence<byte> Data,
+    Priority Priority,
+    bool Background,
+    long WhenEpoch,
+    string Reducer,
+    IReadOnlyList<IActorRef> Listeners,
+    int Retries) : IQueueCommand;
+
+/// <summary>A function's own settings, carried to its next home with the jobs.</summary>
+public sealed record RestoreQueue(string Function, int MaxHigh, int MaxNormal, int MaxLow) : IQueueCommand;

@@ -54,3 +54,13 @@ public sealed class Wake
 /// stops (its node died, or its shard moved) the worker registers again and the region finds the new home.
 /// </summary>
 public sealed record WorkerRegistered(string Function, IActorRef Queue);
+
+/// <summary>Tells a waiting client that its job now lives in the queue that sent this (after a shard hand-off).</summary>
+public sealed record JobMoved(string Handle);
+
+/// <summary>The stop message sharding sends an entity whose shard is handed off to another node.</summary>
+public sealed class HandOff
+{
+    public static readonly HandOff Instance = new();
+    private HandOff() { }
+}

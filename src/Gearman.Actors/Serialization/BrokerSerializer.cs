@@ -51,6 +51,9 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         JobRevoked => "JR",
         ReleaseJob => "RJ",
         WorkerRegistered => "WR",
+        RestoreJob => "RSJ",
+        RestoreQueue => "RSQ",
+        JobMoved => "JM",
         Locate => "L",
         Located => "LD",
         ListNode => "LN",
@@ -108,6 +111,15 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case JobRevoked m: w.String(m.Handle); break;
             case ReleaseJob: break;
             case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
+            case RestoreJob m:
+                w.String(m.Function); w.String(m.Handle); w.String(m.Unique); w.NullableString(m.UniqueKey); w.Bytes(m.Data);
+                w.Byte((byte)m.Priority); w.Bool(m.Background); w.Long(m.WhenEpoch); w.String(m.Reducer);
+                w.Int(m.Listeners.Count);
+                foreach (var l in m.Listeners) w.Ref(l);
+                w.Int(m.Retries);
+                break;
+            case RestoreQueue m: w.String(m.Function); w.Int(m.MaxHigh); w.Int(m.MaxNormal); w.Int(m.MaxLow); break;
+            case JobMoved m: w.String(m.Handle); break;
             case Locate m: w.Byte((byte)m.Kind); w.String(m.Key); w.Long(m.Tag); break;
             case Located m: w.Long(m.Tag); w.NullableString(m.Function); break;
             case ListNode m: w.Long(m.Tag); break;
@@ -177,6 +189,16 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "JR": return new JobRevoked(r.String());
             case "RJ": return ReleaseJob.Instance;
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
+            case "RSJ":
+            {
+                var (function, handle, unique, key, data) = (r.String(), r.String(), r.String(), r.NullableString(), r.Bytes());
+                var (priority, background, when, reducer) = ((Priority)r.Byte(), r.Bool(), r.Long(), r.String());
+                var listeners = new IActorRef[r.Int()];
+                for (var i = 0; i < listeners.Length; i++) listeners[i] = r.Ref();
+                return new RestoreJob(function, handle, unique, key, data, priority, background, when, reducer, listeners, r.Int());
+            }
+            case "RSQ": return new RestoreQueue(r.String(), r.Int(), r.Int(), r.Int());
+            case "JM": return new JobMoved(r.String());
             case "L": return new Locate((LookupKind)r.Byte(), r.String(), r.Long());
             case "LD": return new Located(r.Long(), r.NullableString());
             case "LN": return new ListNode(r.Long());
