@@ -18,6 +18,7 @@ var sharedDir     = MakeAbsolute(Directory(Argument("shared", "../shared")));
 var host          = "127.0.0.1";
 var serverPort    = Argument("port", 4799);           // preferred; another free port is used if taken
 var gearmandPort  = Argument("gearmand-port", 4798);
+var testHangTimeout = Argument("test-hang-timeout", "5m");   // per test, dotnet test --blame-hang-timeout
 var rounds        = Argument("rounds", 3);
 var benchQuick    = HasArgument("bench-quick");       // run-suite.sh --quick
 var benchOut      = MakeAbsolute(File(Argument("bench-out", "docs/bench-results.txt")));
@@ -202,6 +203,9 @@ Task("Test")
             NoRestore = true,
             Loggers = { "trx;LogFilePrefix=tests" },   // one file per project: tests_<tfm>_<timestamp>.trx
             ResultsDirectory = trxDir,
+            // A test that hangs this long kills its test host (and fails) instead of holding CI until its time limit.
+            ArgumentCustomization = args => args.Append("--blame-hang-timeout").Append(testHangTimeout)
+                                                .Append("--blame-hang-dump-type").Append("none"),
         });
     }
     catch (Exception ex) { testError = ex; }
