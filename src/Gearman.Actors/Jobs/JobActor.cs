@@ -53,13 +53,10 @@ public sealed class JobActor : UntypedActor, IWithTimers
                     _job.Denominator = e.Denominator;
                 }
                 foreach (var listener in _job.Listeners) listener.Tell(e);
-                if (e.IsFinal)
-                {
-                    _queue.Tell(new JobEnded(_job));
-                    Context.Stop(Self);
-                }
+                if (e.IsFinal) Finish(new JobEnded(_job));
                 break;
-            case AddListener m:
+            case Submit m:
+                // A foreground submit that coalesced onto this running job.
                 m.Client.Tell(new JobAccepted(m.Seq, _job.Handle));
                 _job.Listeners.Add(m.Client);
                 break;
@@ -79,17 +76,39 @@ public sealed class JobActor : UntypedActor, IWithTimers
                 break;
             case ReleaseJob:
             case Terminated t when t.ActorRef.Equals(_worker):
-                _queue.Tell(new JobReturned(_job));
-                Context.Stop(Self);
+                Finish(new JobReturned(_job));
                 break;
             case TimedOut:
                 _worker.Tell(new JobRevoked(_job.Handle));
-                _queue.Tell(new JobReturned(_job));
-                Context.Stop(Self);
+                Finish(new JobReturned(_job));
                 break;
             default:
                 Unhandled(message);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Hands the job back to the queue, then waits for the queue to stop this actor. Until then, whatever the queue
+    /// routed here before it learned the job's fate goes back to the queue, which now answers it (a coalescing
+    /// submit, a status query), so nothing sent to a job that is just ending is lost.
+    /// </summary>
+    private void Finish(object outcome)
+    {
+        Timers.CancelAll();
+        Context.Unwatch(_worker);
+        _queue.Tell(outcome);
+        Become(Finished);
+    }
+
+    private void Finished(object message)
+    {
+        switch (message)
+        {
+            case Submit or GetJobStatus or GetUniqueStatus or RemoveListener:
+                _queue.Tell(message);
+                break;
+            // Late results of a worker that timed out, and everything else, are dropped here.
         }
     }
 

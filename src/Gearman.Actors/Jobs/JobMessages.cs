@@ -18,9 +18,6 @@ public sealed record WorkEvent(PacketType Type, string Handle, ReadOnlySequence<
 /// <summary>The job no longer belongs to this worker (CAN_DO_TIMEOUT expired); later WORK_* for it are unknown.</summary>
 public sealed record JobRevoked(string Handle);
 
-/// <summary>Adds a coalesced client to a running job; the job answers the client's slot with JOB_CREATED.</summary>
-public sealed record AddListener(IActorRef Client, long Seq);
-
 public sealed record RemoveListener(IActorRef Client);
 
 /// <summary>Admin cancel of a running job: listeners get WORK_FAIL now; the worker may still finish it silently.</summary>

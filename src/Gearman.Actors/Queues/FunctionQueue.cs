@@ -80,7 +80,7 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
             case GetUniqueStatus m: OnGetUniqueStatus(m); break;
             case ListenerGone m: OnListenerGone(m); break;
             case EpochDue:
-                if (PromoteDue()) _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+                PromoteDue();
                 ArmEpochTimer();
                 break;
             case GetQueueStats m: OnGetStats(m); break;
@@ -124,7 +124,7 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
         {
             // Coalesced submits join the existing job and bypass maxqueue, as in gearmand.
             if (m.Background) m.Client.Tell(new JobAccepted(m.Seq, existing.Handle));
-            else if (existing.Runner is { } runner) runner.Tell(new AddListener(m.Client, m.Seq));
+            else if (existing.Runner is { } runner) runner.Tell(m);
             else
             {
                 // One entry per submit: a client that submitted twice expects two results (gearmand does the same).
@@ -216,6 +216,8 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
 
     private void OnJobEnded(QueuedJob job)
     {
+        // After anything this queue sent the job before now, so the job can hand those back first.
+        Sender.Tell(PoisonPill.Instance);
         if (job.Removed) return; // cancelled while running: already forgotten
         _running[(int)job.Priority]--;
         Forget(job);
@@ -223,6 +225,7 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
 
     private void OnJobReturned(QueuedJob job)
     {
+        Sender.Tell(PoisonPill.Instance);
         job.Runner = null;
         if (job.Removed) return;
         _running[(int)job.Priority]--;
@@ -343,7 +346,12 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
         _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job));
     }
 
-    private bool PromoteDue() => _lanes.NextDue is { } due && due <= NowEpoch() && _lanes.PromoteDue(NowEpoch());
+    /// <summary>Moves due epoch jobs into their lane, waking sleepers for them whoever noticed they were due.</summary>
+    private void PromoteDue()
+    {
+        if (_lanes.NextDue is { } due && due <= NowEpoch() && _lanes.PromoteDue(NowEpoch()))
+            _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+    }
 
     private void ArmEpochTimer()
     {

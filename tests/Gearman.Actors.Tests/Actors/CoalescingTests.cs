@@ -86,7 +86,7 @@ public sealed class CoalescingTests : QueueTestKit
         Send(worker, job, Work(PacketType.WorkData, handle, "early"));
         ExpectWork(c1, PacketType.WorkData, handle, "early");
 
-        // AddListener → the job actor answers the new client's slot with the running job's handle.
+        // The submit is forwarded to the job actor, which answers the new client's slot with the running job's handle.
         Assert.Equal(handle, Submit(c2, unique: "u"));
         Assert.Equal(2, UniqueStatusOf("u").Clients);
 

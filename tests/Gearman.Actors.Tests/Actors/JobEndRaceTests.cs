@@ -20,7 +20,7 @@ public sealed class JobEndRaceTests : QueueTestKit
 
     /// <summary>
     /// BUG: a coalesced SUBMIT that reaches the queue just after the worker's WORK_COMPLETE reached the job actor
-    /// is forwarded as AddListener to the stopped actor; the client never gets JOB_CREATED.
+    /// is forwarded to the stopped actor; the client never gets JOB_CREATED.
     /// </summary>
     [Fact]
     public void Coalesced_submit_racing_the_end_of_the_job_is_always_answered()

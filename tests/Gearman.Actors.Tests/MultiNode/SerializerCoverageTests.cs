@@ -1,0 +1,105 @@
+using System.Buffers;
+using System.Reflection;
+using Akka.Actor;
+using Akka.Configuration;
+using Gearman.Actors.Admin;
+using Gearman.Actors.Directory;
+using Gearman.Actors.Hosting;
+using Gearman.Actors.Jobs;
+using Gearman.Actors.Protocol;
+using Gearman.Actors.Queues;
+using Gearman.Actors.Serialization;
+
+namespace Gearman.Actors.Tests.MultiNode;
+
+/// <summary>Every message that can cross nodes must use the binary serializer and survive a round trip.</summary>
+public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
+{
+    /// <summary>Messages that never leave their node: parent/child traffic and actors' own timers.</summary>
+    private static readonly HashSet<string> NodeLocal = new()
+    {
+        nameof(JobEnded), nameof(JobReturned), nameof(RemoveListener), nameof(CancelRunning), nameof(HandOff),
+        // Values inside messages, written by their message's layout.
+        nameof(JobSummary), nameof(QueueEntry), nameof(ConnectionInfo),
+    };
+
+    public SerializerCoverageTests() : base(GearmanBroker.DefaultConfig.WithFallback(ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.port = 0")))
+    {
+    }
+
+    private static IEnumerable<Type> MessageTypes() =>
+        typeof(GearmanBroker).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && t.Namespace is { } ns &&
+                        (ns.EndsWith(".Queues") || ns.EndsWith(".Jobs") || ns.EndsWith(".Admin") || ns.EndsWith(".Directory")))
+            .Where(t => !typeof(ActorBase).IsAssignableFrom(t) && !t.IsNested && t.GetCustomAttribute<System.Runtime.CompilerServices.CompilerGeneratedAttribute>() is null)
+            .Where(t => t.GetMethod("<Clone>$") is not null || t.GetField("Instance", BindingFlags.Public | BindingFlags.Static) is not null)
+            .Where(t => !NodeLocal.Contains(t.Name));
+
+    [Fact]
+    public void Every_cross_node_message_type_is_bound_to_the_binary_serializer()
+    {
+        var types = MessageTypes().ToList();
+        Assert.True(types.Count > 30, $"only {types.Count} message types found; the scan is broken");
+        var unbound = types.Where(t => Sys.Serialization.FindSerializerForType(t) is not BrokerSerializer).Select(t => t.Name).ToList();
+        Assert.True(unbound.Count == 0, "not bound to the binary serializer: " + string.Join(", ", unbound));
+    }
+
+    [Fact]
+    public void Messages_round_trip_through_the_binary_serializer()
+    {
+        var probe = CreateTestProbe().Ref;
+        var data = new ReadOnlySequence<byte>(new byte[] { 0, 1, 2, 255, 0 });
+        object[] samples =
+        {
+            new Submit("f\u00e9", "u", data, Priority.Low, true, 1234567890, "red", probe, 42),
+            new RegisterWorker("f", probe, 1500), new UnregisterWorker("f", probe), new WorkerSleeping("f", probe),
+            new Grab("f", probe, GrabKind.All, Priority.Normal, 7), new PeekBest("f", probe, 8),
+            new GetJobStatus("f", "H:x:1", probe, 9), new GetUniqueStatus("f", "u", probe, 10), new ListenerGone("f", "H:x:1", probe),
+            new GetQueueStats("f", probe, true), new SetMaxQueue("f", 1, 2, 3), new CancelJob("f", "H:x:1", probe, 11),
+            new CreateFunction("f", probe, 12), new DropFunction("f", probe, 13),
+            new JobAccepted(14, "H:x:2"), new SubmitRejected(15, "QUEUE_ERROR", "Job queue is full"),
+            new JobAssigned(16, GrabKind.Unique, "H:x:3", "f", "u", "r", data, probe), new NoJob(17, "f"),
+            new BestJob(18, "f", Priority.High), new BestJob(19, "f", null),
+            new JobStatus(20, "H:x:4", true, false, "3", "7"), new UniqueStatus(21, "u", true, true, "1", "2", 3),
+            new QueueStats("f", 1, 2, 3, 4, 5, new[] { new JobSummary("H:x:5", "u", 2, true) }), new AdminText(22, "OK\r\n"),
+            new WorkEvent(PacketType.WorkStatus, "H:x:6", ReadOnlySequence<byte>.Empty, "1", "2"),
+            new WorkEvent(PacketType.WorkComplete, "H:x:6", data), new JobRevoked("H:x:7"), new WorkerRegistered("f", probe),
+            new RestoreJob("f", "H:x:8", "u", "\0data", data, Priority.High, false, 99, "", new[] { probe, probe }, 2),
+            new RestoreQueue("f", 0, 5, 0), new JobMoved("H:x:9"),
+            new Locate(LookupKind.Unique, "u", 23), new Located(24, "f"), new Located(25, null), new ListNode(26),
+            new NodeListing(27, new[] { new QueueEntry("f", probe) }, new[] { new ConnectionInfo(1, "127.0.0.1", "-", new[] { "a", "b" }) }),
+        };
+        foreach (var message in samples)
+        {
+            var serializer = (BrokerSerializer)Sys.Serialization.FindSerializerFor(message);
+            var copy = serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+            Assert.Equal(Describe(message), Describe(copy));
+        }
+        Assert.Same(Wake.Instance, RoundTrip(Wake.Instance));
+        Assert.Same(ReleaseJob.Instance, RoundTrip(ReleaseJob.Instance));
+    }
+
+    private object RoundTrip(object message)
+    {
+        var serializer = (BrokerSerializer)Sys.Serialization.FindSerializerFor(message);
+        return serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+    }
+
+    /// <summary>A value rendering that sees through payloads and lists, which records compare by reference.</summary>
+    private static string Describe(object o)
+    {
+        var parts = o.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
+            .Select(p => p.Name + "=" + Value(p.GetValue(o)));
+        return o.GetType().Name + "{" + string.Join(",", parts) + "}";
+
+        static string Value(object? v) => v switch
+        {
+            null => "null",
+            ReadOnlySequence<byte> seq => Convert.ToHexString(seq.ToArray()),
+            string s => s,
+            IActorRef r => r.Path.ToString(),
+            System.Collections.IEnumerable e => "[" + string.Join(";", e.Cast<object>().Select(x => x is string or IActorRef ? Value(x) : Describe(x))) + "]",
+            _ => v.ToString() ?? "",
+        };
+    }
+}
