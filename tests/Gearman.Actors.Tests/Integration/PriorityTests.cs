@@ -1,0 +1,115 @@
+using Gearman.Actors.Tests.Support;
+
+namespace Gearman.Actors.Tests.Integration;
+
+/// <summary>Which job a worker gets: priority, FIFO within a priority, priority across functions, requeue position.</summary>
+[Collection(BrokerCollection.Name)]
+public sealed class PriorityTests : BrokerTest
+{
+    public PriorityTests(BrokerFixture fx) : base(fx) { }
+
+    private static async Task<List<string>> GrabAllDataAsync(GearmanTestClient worker, int count)
+    {
+        var got = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var a = await worker.GrabAsync();
+            got.Add(a.Text(2));
+            worker.Send(Cmd.WorkComplete, a.Text(0), "");
+        }
+        worker.Send(Cmd.GrabJob);
+        await worker.ExpectAsync(Cmd.NoJob);
+        return got;
+    }
+
+    [Fact]
+    public async Task High_before_normal_before_low_and_fifo_within_each()
+    {
+        var f = NewName("prio");
+        var c = await ConnectAsync("client");
+        await c.SubmitAsync(Cmd.SubmitJobLowBg, f, "", "L1");
+        await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "N1");
+        await c.SubmitAsync(Cmd.SubmitJobHighBg, f, "", "H1");
+        await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "N2");
+        await c.SubmitAsync(Cmd.SubmitJobLowBg, f, "", "L2");
+        await c.SubmitAsync(Cmd.SubmitJobHighBg, f, "", "H2");
+
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        Assert.Equal(new[] { "H1", "H2", "N1", "N2", "L1", "L2" }, await GrabAllDataAsync(w, 6));
+    }
+
+    [Fact]
+    public async Task Foreground_priorities_order_the_same_way()
+    {
+        var f = NewName("prio-fg");
+        var c = await ConnectAsync("client");
+        await c.SubmitAsync(Cmd.SubmitJobLow, f, "", "L");
+        await c.SubmitAsync(Cmd.SubmitJob, f, "", "N");
+        await c.SubmitAsync(Cmd.SubmitJobHigh, f, "", "H");
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        Assert.Equal(new[] { "H", "N", "L" }, await GrabAllDataAsync(w, 3));
+    }
+
+    [Fact]
+    public async Task A_thousand_pipelined_submits_are_handed_out_first_in_first_out()
+    {
+        const int n = 1000;
+        var f = NewName("fifo");
+        var c = await ConnectAsync("client");
+        var batch = new MemoryStream();
+        for (var i = 0; i < n; i++) batch.Write(GearmanTestClient.Encode(Cmd.SubmitJobBg, f, "", i.ToString()));
+        c.SendRaw(batch.ToArray());
+        for (var i = 0; i < n; i++) await c.ExpectAsync(Cmd.JobCreated);
+
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        Assert.Equal(Enumerable.Range(0, n).Select(i => i.ToString()), await GrabAllDataAsync(w, n));
+    }
+
+    [Fact]
+    public async Task Priority_is_global_across_the_functions_of_a_worker()
+    {
+        var fa = NewName("glob-a");
+        var fb = NewName("glob-b");
+        var c = await ConnectAsync("client");
+        await c.SubmitAsync(Cmd.SubmitJobLowBg, fa, "", "a-low");
+        await c.SubmitAsync(Cmd.SubmitJobBg, fa, "", "a-normal");
+        await c.SubmitAsync(Cmd.SubmitJobLowBg, fb, "", "b-low");
+        await c.SubmitAsync(Cmd.SubmitJobHighBg, fb, "", "b-high");
+
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, fa);
+        w.Send(Cmd.CanDo, fb);
+        var got = await GrabAllDataAsync(w, 4);
+        Assert.Equal("b-high", got[0]);
+        Assert.Equal("a-normal", got[1]);
+        Assert.Equal(new[] { "a-low", "b-low" }, got.Skip(2).OrderBy(x => x));
+    }
+
+    [Fact]
+    public async Task A_job_requeued_after_its_worker_died_goes_to_the_tail_of_its_priority()
+    {
+        var f = NewName("requeue-pos");
+        var c = await ConnectAsync("client");
+        var h1 = await c.SubmitAsync(Cmd.SubmitJobHighBg, f, "", "H1");
+        await c.SubmitAsync(Cmd.SubmitJobHighBg, f, "", "H2");
+        await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "N1");
+
+        var dying = await ConnectAsync("dying-worker");
+        dying.Send(Cmd.CanDo, f);
+        Assert.Equal(h1, (await dying.GrabAsync()).Text(0));
+        Assert.Equal(("1", "1", "0", "0"), await c.GetStatusAsync(h1));
+        dying.Dispose();
+        // Queued again, with the retry counted.
+        var admin = await ConnectAsync("admin");
+        await Eventually.TrueAsync(async () => (await admin.AdminListAsync("show jobs")).Contains($"{h1}\t1\t0\t1"),
+            "the dead worker's job is queued again with one retry");
+        Assert.Equal(("1", "0", "0", "0"), await c.GetStatusAsync(h1));
+
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        Assert.Equal(new[] { "H2", "H1", "N1" }, await GrabAllDataAsync(w, 3));
+    }
+}
