@@ -119,20 +119,21 @@ Server StartOurServer(int port, FilePath logFile) =>
                                     .Append("-l").AppendQuoted(logFile.FullPath),
         port);
 
-// SIGTERM, up to 10 s for a clean exit, then SIGKILL. Safe to call with null or an exited server.
+// SIGTERM, up to 30 s for a clean exit, then SIGKILL. Safe to call with null or an exited server.
 void StopServer(Server server)
 {
     if (server == null) return;
     using var process = server.Process;
     if (process.HasExited) return;
+    var stopwatch = System.Diagnostics.Stopwatch.StartNew();
     StartProcess("kill", new ProcessSettings { Arguments = $"-TERM {server.Pid}", Silent = true });
-    if (!process.WaitForExit(10_000))
+    if (!process.WaitForExit(30_000))
     {
-        Warning($"{server.Name} (pid {server.Pid}) ignored SIGTERM for 10 s; killing it");
+        Warning($"{server.Name} (pid {server.Pid}) still running 30 s after SIGTERM; killing it");
         process.Kill(entireProcessTree: true);
         process.WaitForExit(5_000);
     }
-    Information($"{server.Name} (pid {server.Pid}) stopped (exit code {process.ExitCode})");
+    Information($"{server.Name} (pid {server.Pid}) stopped in {stopwatch.Elapsed.TotalSeconds:0.0} s (exit code {process.ExitCode})");
 }
 
 // Runs a command, echoes its standard output line by line as it comes, and returns (exit code, lines).
