@@ -164,7 +164,10 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
     /// </summary>
     private void OnHandOff()
     {
-        if (_exists)
+        // A node that shuts down alone has no next home for its jobs; sending them would only stall the shutdown.
+        var othersUp = Akka.Cluster.Cluster.Get(Context.System).State.Members
+            .Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !m.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress));
+        if (_exists && othersUp > 0)
         {
             _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
             foreach (var job in _jobs.Values)

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using Gearman.Actors.Hosting;
+using Gearman.Actors.Tests.Support;
+
+namespace Gearman.Actors.Tests.MultiNode;
+
+/// <summary>
+/// Three broker nodes in this process, each its own ActorSystem on loopback ports, joined into one cluster.
+/// Node names are "a", "b" and "c", so a job handle says which node's queue allocated it.
+/// </summary>
+public sealed class ThreeNodeCluster : IAsyncLifetime
+{
+    public static readonly string[] Names = { "a", "b", "c" };
+
+    public List<(ActorSystem System, GearmanBroker Broker, int Port)> Nodes { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        var clusterPorts = Names.Select(_ => FreePort()).ToArray();
+        var seed = $"akka.tcp://gearman@127.0.0.1:{clusterPorts[0]}";
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var starts = new List<Task<GearmanBroker>>();
+        for (var i = 0; i < Names.Length; i++)
+        {
+            var config = ConfigurationFactory.ParseString($$"""
+                gearman { listen = "127.0.0.1", port = 0, node-name = "{{Names[i]}}" }
+                akka.loglevel = WARNING
+                akka.remote.dot-netty.tcp.port = {{clusterPorts[i]}}
+                akka.cluster.seed-nodes = ["{{seed}}"]
+                """).WithFallback(GearmanBroker.DefaultConfig);
+            var system = ActorSystem.Create("gearman", config);
+            starts.Add(GearmanBroker.StartAsync(system, BrokerSettings.FromConfig(config), cts.Token));
+        }
+        foreach (var start in starts)
+        {
+            var broker = await start;
+            Nodes.Add((broker.System, broker, ((IPEndPoint)broker.Endpoint).Port));
+        }
+        // Every node must see all three members up before a test relies on routing between them.
+        foreach (var (system, _, _) in Nodes)
+        {
+            var cluster = Cluster.Get(system);
+            await Eventually.TrueAsync(() => Task.FromResult(cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 3),
+                "three members up", TimeSpan.FromSeconds(45));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (system, _, _) in Nodes) await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public Task<GearmanTestClient> ConnectAsync(int node, string name) =>
+        GearmanTestClient.ConnectAsync("127.0.0.1", Nodes[node].Port, name);
+
+    /// <summary>A fresh function whose queue lives on <paramref name="node"/>, found by the handle of a probe job.</summary>
+    public async Task<string> FunctionOnNodeAsync(int node, GearmanTestClient via)
+    {
+        for (var i = 0; i < 400; i++)
+        {
+            var function = BrokerFixture.NewName("mn");
+            var handle = await via.SubmitAsync(Cmd.SubmitJobBg, function, "", "probe");
+            Assert.Equal("OK\r\n", await via.AdminAsync("cancel job " + handle));
+            if (handle.StartsWith($"H:{Names[node]}:", StringComparison.Ordinal)) return function;
+        }
+        throw new InvalidOperationException($"no function landed on node {Names[node]} in 400 tries");
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+}
