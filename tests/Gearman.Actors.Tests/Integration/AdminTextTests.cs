@@ -142,9 +142,11 @@ public sealed class AdminTextTests : BrokerTest
             Assert.Equal("Job queue is full", e.Text(1));
         }
 
-        await Accepts(Cmd.SubmitJobHighBg);
+        var high = await c.SubmitAsync(Cmd.SubmitJobHighBg, f, "high-unique", "x");
         await Refuses(Cmd.SubmitJobHighBg);
         await Refuses(Cmd.SubmitJobHigh);
+        // A submit that coalesces onto a queued job adds no job, so the limit does not apply to it.
+        Assert.Equal(high, await c.SubmitAsync(Cmd.SubmitJobHighBg, f, "high-unique", "x"));
         for (var i = 0; i < 2; i++) await Accepts(Cmd.SubmitJobBg);
         await Refuses(Cmd.SubmitJobBg);
         await Refuses(Cmd.SubmitJob);

@@ -180,4 +180,16 @@ public sealed class BadInputTests : BrokerTest
         await flood.WaitAsync(TimeSpan.FromSeconds(30));
         await flooder.SyncAsync();
     }
+
+    [Fact]
+    public async Task An_admin_line_that_never_ends_is_refused_and_closed_instead_of_buffered_forever()
+    {
+        var c = await ConnectAsync();
+        var line = new byte[200 * 1024];
+        line.AsSpan().Fill((byte)'a');
+        c.SendRaw(line);
+        var reply = await c.ReadRawLineAsync();
+        Assert.StartsWith("ERR ", reply);
+        await c.ExpectClosedAsync();
+    }
 }

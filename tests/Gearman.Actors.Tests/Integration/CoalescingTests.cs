@@ -212,4 +212,29 @@ public sealed class CoalescingTests : BrokerTest
             }
         }
     }
+
+    [Fact]
+    public async Task When_one_of_two_coalesced_clients_leaves_the_other_still_gets_the_result()
+    {
+        var f = NewName("co-leave");
+        var u = NewName("u");
+        var leaver = await ConnectAsync("leaver");
+        var stayer = await ConnectAsync("stayer");
+        var h = await leaver.SubmitAsync(Cmd.SubmitJob, f, u, "d");
+        Assert.Equal(h, await stayer.SubmitAsync(Cmd.SubmitJob, f, u, "d"));
+        leaver.Dispose();
+
+        var observer = await ConnectAsync("observer");
+        await Eventually.TrueAsync(async () =>
+        {
+            observer.Send(Cmd.GetStatusUnique, u);
+            return (await observer.ExpectAsync(Cmd.StatusResUnique)).Text(5) == "1";
+        }, "the leaver is no longer counted");
+
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        Assert.Equal(h, (await w.GrabAsync()).Text(0));
+        w.Send(Cmd.WorkComplete, h, "for the stayer");
+        Assert.Equal("for the stayer", (await stayer.ExpectAsync(Cmd.WorkComplete)).Text(1));
+    }
 }

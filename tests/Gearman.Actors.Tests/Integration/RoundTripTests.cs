@@ -170,4 +170,100 @@ public sealed class RoundTripTests : BrokerTest
         Assert.Equal(result.Length, done.Args[1].Length);
         Assert.True(result.AsSpan().SequenceEqual(done.Args[1]), "the client got a different result");
     }
+
+    [Fact]
+    public async Task Function_names_are_bytes_including_non_ascii_and_the_empty_name()
+    {
+        // UTF-8 bytes sent as they are; the server must neither re-encode nor mangle them.
+        var f = GearmanTestClient.Latin1(NewName("fn")) is var ascii
+            ? System.Text.Encoding.Latin1.GetString(ascii.Concat(System.Text.Encoding.UTF8.GetBytes("-é-日本")).ToArray())
+            : "";
+        var w = await ConnectAsync("worker");
+        await w.RegisterIdleAsync(f);
+        var c = await ConnectAsync("client");
+        var h = await c.SubmitAsync(Cmd.SubmitJob, f, "", "x");
+        var a = await w.GrabAsync();
+        Assert.Equal(f, a.Text(1));
+        w.Send(Cmd.WorkComplete, h, "");
+        await c.ExpectAsync(Cmd.WorkComplete);
+        Assert.Equal((0, 0, 1), await StatusOfAsync(await ConnectAsync("admin"), f));
+
+        // An empty function name is accepted too.
+        var empty = await c.SubmitAsync(Cmd.SubmitJob, "", "", "for nobody in particular");
+        var w2 = await ConnectAsync("worker-empty");
+        w2.Send(Cmd.CanDo, "");
+        var a2 = await w2.GrabAsync();
+        Assert.Equal(empty, a2.Text(0));
+        Assert.Equal("", a2.Text(1));
+        w2.Send(Cmd.WorkComplete, empty, "ok");
+        Assert.Equal("ok", (await c.ExpectAsync(Cmd.WorkComplete)).Text(1));
+    }
+
+    [Fact]
+    public async Task Binary_requests_and_admin_lines_pipelined_on_one_connection_are_answered_in_order()
+    {
+        var fa = NewName("mixed-a");
+        var fb = NewName("mixed-b");
+        var c = await ConnectAsync();
+        var batch = new MemoryStream();
+        batch.Write(Encode(Cmd.SubmitJobBg, fa, "", "1"));
+        batch.Write(Latin1("status\n"));
+        batch.Write(Encode(Cmd.EchoReq, "echo-1"));
+        batch.Write(Latin1("version\n"));
+        batch.Write(Encode(Cmd.SubmitJobBg, fb, "", "2"));
+        batch.Write(Latin1("show jobs\n"));
+        batch.Write(Encode(Cmd.EchoReq, "echo-2"));
+        c.SendRaw(batch.ToArray());
+
+        await c.ExpectAsync(Cmd.JobCreated);
+        for (var line = await c.ReadLineAsync(); line != "."; line = await c.ReadLineAsync())
+            Assert.Matches(@"^[^\t]*\t\d+\t\d+\t\d+$", line);
+        Assert.Equal("echo-1", (await c.ExpectAsync(Cmd.EchoRes)).Text(0));
+        Assert.StartsWith("OK ", await c.ReadLineAsync());
+        await c.ExpectAsync(Cmd.JobCreated);
+        for (var line = await c.ReadLineAsync(); line != "."; line = await c.ReadLineAsync())
+            Assert.Matches(@"^[^\t]+\t\d+\t[01]\t[01]$", line);
+        Assert.Equal("echo-2", (await c.ExpectAsync(Cmd.EchoRes)).Text(0));
+    }
+
+    /// <summary>
+    /// gearmand runs one connection's requests one after the other, so a listing pipelined behind a submit (and
+    /// answered after its JOB_CREATED) includes that job.
+    /// </summary>
+    [Fact]
+    public async Task Admin_listings_pipelined_after_a_submit_include_that_job()
+    {
+        var f = NewName("pipe-status");
+        var c = await ConnectAsync();
+        c.SendRaw(Encode(Cmd.SubmitJobBg, f, "", "x").Concat(Latin1("status\nshow jobs\n")).ToArray());
+        var h = (await c.ExpectAsync(Cmd.JobCreated)).Text(0);
+        var status = new List<string>();
+        for (var line = await c.ReadLineAsync(); line != "."; line = await c.ReadLineAsync()) status.Add(line);
+        var jobs = new List<string>();
+        for (var line = await c.ReadLineAsync(); line != "."; line = await c.ReadLineAsync()) jobs.Add(line);
+        Assert.True(status.Contains($"{f}\t1\t0\t0"), $"`status` answered after JOB_CREATED {h} does not count the job");
+        Assert.True(jobs.Contains($"{h}\t0\t0\t1"), $"`show jobs` answered after JOB_CREATED {h} does not list the job");
+    }
+
+    /// <summary>The same for GET_STATUS_UNIQUE pipelined behind the submit of that unique.</summary>
+    [Fact]
+    public async Task Get_status_unique_pipelined_after_its_submit_knows_the_job()
+    {
+        var f = NewName("pipe-su");
+        var u = NewName("u");
+        var c = await ConnectAsync();
+        c.SendRaw(Encode(Cmd.SubmitJobBg, f, u, "x").Concat(Encode(Cmd.GetStatusUnique, u)).ToArray());
+        await c.ExpectAsync(Cmd.JobCreated);
+        var status = await c.ExpectAsync(Cmd.StatusResUnique);
+        Assert.True(status.Text(1) == "1", $"answered after JOB_CREATED, yet the job is unknown: {status}");
+    }
+
+    [Fact]
+    public async Task Two_hundred_connections_at_once_are_all_served()
+    {
+        const int n = 200;
+        var clients = await Task.WhenAll(Enumerable.Range(0, n).Select(i => ConnectAsync($"c{i}")));
+        foreach (var c in clients) c.Send(Cmd.EchoReq, c.Name);
+        foreach (var c in clients) Assert.Equal(c.Name, (await c.ExpectAsync(Cmd.EchoRes)).Text(0));
+    }
 }

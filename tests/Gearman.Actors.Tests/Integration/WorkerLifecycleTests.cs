@@ -194,4 +194,36 @@ public sealed class WorkerLifecycleTests : BrokerTest
         w.Send(Cmd.GrabJob);
         await w.ExpectAsync(Cmd.NoJob);
     }
+
+    [Theory]
+    [InlineData(Cmd.CantDo)]
+    [InlineData(Cmd.ResetAbilities)]
+    public async Task A_worker_that_gives_up_the_function_of_a_job_it_holds_has_the_job_requeued(int giveUp)
+    {
+        var f = NewName("giveup");
+        var spare = await ConnectAsync("spare-worker");
+        await spare.RegisterIdleAsync(f);
+        spare.Sleep();
+        var client = await ConnectAsync("client");
+        var h = await client.SubmitAsync(Cmd.SubmitJob, f, "", "work");
+        await spare.ExpectAsync(Cmd.Noop);
+
+        var quitter = await ConnectAsync("quitter");
+        quitter.Send(Cmd.CanDo, f);
+        Assert.Equal(h, (await quitter.GrabAsync()).Text(0));
+        spare.Send(Cmd.GrabJob);
+        await spare.ExpectAsync(Cmd.NoJob);
+        spare.Sleep();
+
+        if (giveUp == Cmd.CantDo) quitter.Send(Cmd.CantDo, f);
+        else quitter.Send(Cmd.ResetAbilities);
+        await spare.ExpectAsync(Cmd.Noop);
+        Assert.Equal(h, (await spare.GrabAsync()).Text(0));
+
+        // The quitter no longer holds it.
+        quitter.Send(Cmd.WorkComplete, h, "late");
+        Assert.Equal("JOB_NOT_FOUND", (await quitter.ExpectAsync(Cmd.Error)).Text(0));
+        spare.Send(Cmd.WorkComplete, h, "by spare");
+        Assert.Equal("by spare", (await client.ExpectAsync(Cmd.WorkComplete)).Text(1));
+    }
 }
