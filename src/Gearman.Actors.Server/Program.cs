@@ -11,19 +11,30 @@ var options = new ServerOptions();
 var root = options.BuildRoot();
 root.SetAction(async (parse, cancel) =>
 {
-    var queueType = parse.GetValue(options.QueueType) ?? "builtin";
-    if (!string.Equals(queueType, "builtin", StringComparison.OrdinalIgnoreCase))
-    {
-        Console.Error.WriteLine($"gearman-actors: unknown queue type \"{queueType}\" (available: builtin)");
-        return 2;
-    }
-
     var config = ConfigurationFactory.ParseString(options.ToHocon(parse));
     foreach (var file in parse.GetValue(options.Config) ?? Array.Empty<string>())
         config = config.WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(file)));
+    var userConfig = config;
     config = config
         .WithFallback(ConfigurationFactory.ParseString("akka.loggers = [\"Gearman.Actors.Hosting.StructuredLogger, Gearman.Actors\"]"))
         .WithFallback(GearmanBroker.DefaultConfig);
+    // A lone node keeps background jobs in an embedded SQLite file unless told otherwise. A cluster member has no
+    // default store: SQLite is local to one node, and the shared one (-q postgres) must be chosen explicitly.
+    var clustered = config.GetStringList("akka.cluster.seed-nodes").Count > 0;
+    if (!userConfig.HasPath("gearman.queue-type"))
+        config = ConfigurationFactory.ParseString($"gearman.queue-type = {(clustered ? "builtin" : "sqlite")}").WithFallback(config);
+    try
+    {
+        var settings = BrokerSettings.FromConfig(config);
+        if (settings.QueueType == "sqlite" && clustered)
+            throw new ArgumentException("a sqlite job store is local to one node; a cluster needs -q postgres (or -q builtin)");
+        config = Gearman.Actors.Persistence.StoreConfig.Apply(config);
+    }
+    catch (Exception ex) when (ex is ArgumentException or IOException or Microsoft.Data.Sqlite.SqliteException)
+    {
+        Console.Error.WriteLine($"gearman-actors: {ex.Message}");
+        return 2;
+    }
 
     var pidFile = parse.GetValue(options.PidFile);
     if (pidFile is not null) await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n", cancel);

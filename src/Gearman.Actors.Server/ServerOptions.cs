@@ -21,7 +21,9 @@ internal sealed class ServerOptions
     public readonly Option<int?> WorkerWakeup = new("--worker-wakeup", "-w") { Description = "Sleeping workers woken per new job; 0 = all" };
     public readonly Option<bool> Exceptions = new("--exceptions") { Description = "Send WORK_EXCEPTION to every client, as if each had asked for it" };
     public readonly Option<string[]> Config = new("--config", "--config-file") { Description = "HOCON file(s) layered over config/gearman.conf", AllowMultipleArgumentsPerToken = false };
-    public readonly Option<string?> QueueType = new("--queue-type", "-q") { Description = "Job store: builtin (memory only)" };
+    public readonly Option<string?> QueueType = new("--queue-type", "-q") { Description = "Job store: sqlite (default, a file under --data-dir), postgres (--postgres), builtin (memory only)" };
+    public readonly Option<string?> DataDir = new("--data-dir") { Description = "Directory of the sqlite job store (default ./data)" };
+    public readonly Option<string?> Postgres = new("--postgres") { Description = "PostgreSQL connection string for -q postgres" };
     public readonly Option<long?> MaxPacketSize = new("--max-packet-size") { Description = "Largest packet body accepted, in bytes (default 4294967295)" };
     public readonly Option<int?> Threads = new("--threads", "-t") { Description = "Accepted for gearmand compatibility; the actor dispatcher sizes itself" };
     public readonly Option<string?> NodeName = new("--node-name") { Description = "This node's name, used in job handles; must differ per cluster node" };
@@ -36,7 +38,7 @@ internal sealed class ServerOptions
         foreach (var option in new Option[]
                  {
                      Listen, Port, Backlog, JobRetries, HandlePrefix, Verbose, LogFile, PidFile, WorkerWakeup, Exceptions,
-                     Config, QueueType, MaxPacketSize, Threads, RoundRobin, NodeName, ClusterHost, ClusterPort, SeedNodes,
+                     Config, QueueType, DataDir, Postgres, MaxPacketSize, Threads, RoundRobin, NodeName, ClusterHost, ClusterPort, SeedNodes,
                  })
             root.Options.Add(option);
         return root;
@@ -58,6 +60,11 @@ internal sealed class ServerOptions
         if (r.GetValue(WorkerWakeup) is { } wakeup) Set("gearman.worker-wakeup", Num(wakeup));
         if (r.GetValue(Exceptions)) Set("gearman.exceptions", "on");
         if (r.GetValue(MaxPacketSize) is { } max) Set("gearman.max-packet-size", Num(max));
+        // The executable keeps background jobs durable unless told otherwise; the library defaults to memory.
+        var queueType = r.GetValue(QueueType) ?? (r.GetValue(Postgres) is not null ? "postgres" : null);
+        if (queueType is not null) Set("gearman.queue-type", Str(queueType.ToLowerInvariant()));
+        if (r.GetValue(DataDir) is { } dataDir) Set("gearman.data-dir", Str(dataDir));
+        if (r.GetValue(Postgres) is { } postgres) Set("gearman.postgres", Str(postgres));
         if (r.GetValue(LogFile) is { } log) Set("gearman.log-file", Str(log));
         if (r.GetValue(ClusterHost) is { } clusterHost) Set("akka.remote.dot-netty.tcp.hostname", Str(clusterHost));
         if (r.GetValue(ClusterPort) is { } clusterPort) Set("akka.remote.dot-netty.tcp.port", Num(clusterPort));

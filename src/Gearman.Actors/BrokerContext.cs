@@ -9,7 +9,8 @@ public sealed class BrokerContext
     public BrokerContext(BrokerSettings settings)
     {
         Settings = settings;
-        Handles = new HandleAllocator(settings.HandlePrefix);
+        Handles = new HandleAllocator(settings.HandlePrefix,
+            settings.Durable ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 : 0);
     }
 
     public BrokerSettings Settings { get; }

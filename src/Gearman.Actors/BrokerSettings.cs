@@ -24,6 +24,13 @@ public sealed record BrokerSettings
     public string Verbose { get; init; } = "ERROR";
     public string Version { get; init; } = "1.1.20";
     public TimeSpan AdminTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>builtin (memory only, like gearmand's default), sqlite (a file under <see cref="DataDir"/>) or postgres.</summary>
+    public string QueueType { get; init; } = "builtin";
+    public string DataDir { get; init; } = "./data";
+    public string Postgres { get; init; } = "";
+    /// <summary>Fewest journal events between two snapshots of a queue's pending jobs.</summary>
+    public int SnapshotEvery { get; init; } = 10000;
+    public bool Durable => QueueType != "builtin";
 
     public static BrokerSettings FromConfig(Config root)
     {
@@ -47,6 +54,10 @@ public sealed record BrokerSettings
             OutputHighWater = c.GetInt("output-high-water", d.OutputHighWater),
             Verbose = c.GetString("verbose", d.Verbose).ToUpperInvariant(),
             AdminTimeout = c.GetTimeSpan("admin-timeout", d.AdminTimeout),
+            QueueType = c.GetString("queue-type", d.QueueType).ToLowerInvariant(),
+            DataDir = c.GetString("data-dir", d.DataDir),
+            Postgres = c.GetString("postgres", d.Postgres),
+            SnapshotEvery = c.GetInt("snapshot-every", d.SnapshotEvery),
         };
     }
 }

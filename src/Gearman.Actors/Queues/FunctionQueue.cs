@@ -12,7 +12,7 @@ namespace Gearman.Actors.Queues;
 /// function's queue lives on exactly one node of the cluster. Waiting jobs are compact records; a job gets its own
 /// actor when a worker takes it (see docs/architecture.md for why).
 /// </summary>
-public sealed class FunctionQueue : UntypedActor, IWithTimers
+public sealed class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private sealed class EpochDue
     {
@@ -30,6 +30,10 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
     private string _function = "";
     private bool _exists;
     private bool _stopping;
+    /// <summary>The journal of this queue's background jobs; null when jobs live in memory only.</summary>
+    private IActorRef? _store;
+    /// <summary>False while the store recovers; commands wait in the stash until the recovered jobs are back.</summary>
+    private bool _ready = true;
 
     public FunctionQueue(BrokerContext ctx, bool sharded)
     {
@@ -39,11 +43,37 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    public IStash Stash { get; set; } = null!;
+
     public static Props Props(BrokerContext ctx, bool sharded = true) =>
         Akka.Actor.Props.Create(() => new FunctionQueue(ctx, sharded));
 
+    protected override void PreStart()
+    {
+        if (!_ctx.Settings.Durable) return;
+        _ready = false;
+        _store = Context.ActorOf(Persistence.QueueStore.Props("gearman-queue-" + Self.Path.Name, Self, _ctx.Settings.SnapshotEvery), "store");
+        Context.Watch(_store);
+    }
+
     protected override void OnReceive(object message)
     {
+        if (message is Terminated t && t.ActorRef.Equals(_store))
+            throw new InvalidOperationException($"the job store of queue {Self.Path.Name} stopped");
+        if (!_ready)
+        {
+            if (message is not Persistence.StoreRecovered recovered)
+            {
+                Stash.Stash();
+                return;
+            }
+            foreach (var stored in recovered.Jobs) Adopt(FromStore(stored));
+            _ready = true;
+            // A queue restarted with nothing pending and nothing asked of it has no reason to stay.
+            if (!_exists && Stash.IsEmpty) StopSelf();
+            Stash.UnstashAll();
+            return;
+        }
         if (_stopping)
         {
             // Commands that reached this incarnation after it decided to stop go back through the region, which
@@ -94,6 +124,9 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
                 break;
             case DropFunction m: OnDrop(m); break;
             case RestoreJob m: OnRestore(m); break;
+            case Persistence.JobDurable m:
+                m.Client.Tell(new JobAccepted(m.Seq, m.Handle));
+                break;
             case RestoreQueue m:
                 Create(m.Function);
                 (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.MaxHigh, m.MaxNormal, m.MaxLow);
@@ -123,7 +156,9 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
         if (key is not null && _byUnique.TryGetValue(key, out var existing))
         {
             // Coalesced submits join the existing job and bypass maxqueue, as in gearmand.
-            if (m.Background) m.Client.Tell(new JobAccepted(m.Seq, existing.Handle));
+            if (m.Background && _store is not null && existing.Background)
+                _store.Tell(new Persistence.AckWhenDurable(existing.Handle, m.Client, m.Seq));
+            else if (m.Background) m.Client.Tell(new JobAccepted(m.Seq, existing.Handle));
             else if (existing.Runner is { } runner) runner.Tell(m);
             else
             {
@@ -145,7 +180,9 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
         _jobs[job.Handle] = job;
         if (key is not null) _byUnique[key] = job;
         _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
-        m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
+        // A background job is acknowledged only once it is durable; workers may start on it meanwhile.
+        if (m.Background && _store is not null) _store.Tell(new Persistence.StoreJob(ToStored(job), m.Client, m.Seq));
+        else m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
 
         if (m.WhenEpoch > 0 && m.WhenEpoch > NowEpoch())
         {
@@ -170,7 +207,8 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
         if (_exists && othersUp > 0)
         {
             _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
-            foreach (var job in _jobs.Values)
+            // Durable jobs are in the shared journal, where the next home recovers them; only the rest travel.
+            foreach (var job in _jobs.Values.Where(j => _store is null || !j.Background))
             {
                 _ctx.Queues.Tell(new RestoreJob(_function, job.Handle, job.Unique, job.UniqueKey, job.Data, job.Priority,
                     job.Background, job.WhenEpoch, job.Reducer, job.Listeners.ToArray(), job.Retries + (job.Runner is null ? 0 : 1)));
@@ -181,17 +219,24 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
 
     private void OnRestore(RestoreJob m)
     {
-        Create(m.Function);
         if (_jobs.ContainsKey(m.Handle)) return;
-        var job = new QueuedJob(m.Handle, _function, m.Unique, m.UniqueKey, m.Data, m.Priority, m.Background, m.WhenEpoch, m.Reducer)
+        var job = new QueuedJob(m.Handle, m.Function, m.Unique, m.UniqueKey, m.Data, m.Priority, m.Background, m.WhenEpoch, m.Reducer)
         {
             Retries = m.Retries,
         };
         job.Listeners.AddRange(m.Listeners);
+        Adopt(job);
+        foreach (var listener in job.Listeners) listener.Tell(new JobMoved(job.Handle));
+    }
+
+    /// <summary>Takes in a job that already has its handle: one recovered from the store or handed over by a former home.</summary>
+    private void Adopt(QueuedJob job)
+    {
+        Create(job.Function);
+        if (_jobs.ContainsKey(job.Handle)) return;
         _jobs[job.Handle] = job;
         if (job.UniqueKey is not null) _byUnique[job.UniqueKey] = job;
         _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
-        foreach (var listener in job.Listeners) listener.Tell(new JobMoved(job.Handle));
         if (job.WhenEpoch > NowEpoch())
         {
             _lanes.Schedule(job);
@@ -201,6 +246,12 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
         _lanes.Enqueue(job);
         _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
     }
+
+    private static Persistence.StoredJob ToStored(QueuedJob j) =>
+        new(j.Function, j.Handle, j.Unique, j.UniqueKey, j.Data, j.Priority, j.WhenEpoch, j.Reducer);
+
+    private static QueuedJob FromStore(Persistence.StoredJob s) =>
+        new(s.Handle, s.Function, s.Unique, s.UniqueKey, s.Data, s.Priority, background: true, s.WhenEpoch, s.Reducer);
 
     private void OnGrab(Grab m)
     {
@@ -343,6 +394,7 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers
 
     private void Forget(QueuedJob job)
     {
+        if (_store is not null && job.Background) _store.Tell(new Persistence.ForgetJob(job.Handle));
         _jobs.Remove(job.Handle);
         if (job.UniqueKey is not null && _byUnique.TryGetValue(job.UniqueKey, out var owner) && ReferenceEquals(owner, job))
             _byUnique.Remove(job.UniqueKey);

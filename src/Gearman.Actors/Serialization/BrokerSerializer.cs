@@ -54,6 +54,9 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         RestoreJob => "RSJ",
         RestoreQueue => "RSQ",
         JobMoved => "JM",
+        Persistence.JobStored => "PJS",
+        Persistence.JobsRemoved => "PJR",
+        Persistence.PendingJobsSnapshot => "PSN",
         Locate => "L",
         Located => "LD",
         ListNode => "LN",
@@ -120,6 +123,15 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 break;
             case RestoreQueue m: w.String(m.Function); w.Int(m.MaxHigh); w.Int(m.MaxNormal); w.Int(m.MaxLow); break;
             case JobMoved m: w.String(m.Handle); break;
+            case Persistence.JobStored m: WriteStored(w, m.Job); break;
+            case Persistence.JobsRemoved m:
+                w.Int(m.Handles.Count);
+                foreach (var h in m.Handles) w.String(h);
+                break;
+            case Persistence.PendingJobsSnapshot m:
+                w.Int(m.Jobs.Count);
+                foreach (var j in m.Jobs) WriteStored(w, j);
+                break;
             case Locate m: w.Byte((byte)m.Kind); w.String(m.Key); w.Long(m.Tag); break;
             case Located m: w.Long(m.Tag); w.NullableString(m.Function); break;
             case ListNode m: w.Long(m.Tag); break;
@@ -199,6 +211,19 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             }
             case "RSQ": return new RestoreQueue(r.String(), r.Int(), r.Int(), r.Int());
             case "JM": return new JobMoved(r.String());
+            case "PJS": return new Persistence.JobStored(ReadStored(ref r));
+            case "PJR":
+            {
+                var handles = new string[r.Int()];
+                for (var i = 0; i < handles.Length; i++) handles[i] = r.String();
+                return new Persistence.JobsRemoved(handles);
+            }
+            case "PSN":
+            {
+                var jobs = new Persistence.StoredJob[r.Int()];
+                for (var i = 0; i < jobs.Length; i++) jobs[i] = ReadStored(ref r);
+                return new Persistence.PendingJobsSnapshot(jobs);
+            }
             case "L": return new Locate((LookupKind)r.Byte(), r.String(), r.Long());
             case "LD": return new Located(r.Long(), r.NullableString());
             case "LN": return new ListNode(r.Long());
@@ -221,4 +246,13 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 throw new System.Runtime.Serialization.SerializationException($"unknown broker manifest \"{manifest}\"");
         }
     }
+
+    private static void WriteStored(WireWriter w, Persistence.StoredJob j)
+    {
+        w.String(j.Function); w.String(j.Handle); w.String(j.Unique); w.NullableString(j.UniqueKey); w.Bytes(j.Data);
+        w.Byte((byte)j.Priority); w.Long(j.WhenEpoch); w.String(j.Reducer);
+    }
+
+    private static Persistence.StoredJob ReadStored(ref WireReader r) =>
+        new(r.String(), r.String(), r.String(), r.NullableString(), r.Bytes(), (Priority)r.Byte(), r.Long(), r.String());
 }
