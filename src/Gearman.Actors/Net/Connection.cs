@@ -139,17 +139,56 @@ public sealed partial class Connection : UntypedActor
         var span = data.ToReadOnlySpan();
         while (!_closing && _decoder.TryDecode(ref span, out var frame))
         {
-            try
+            if (_heldBack.Count > 0 || (IsBarrier(frame) && !_slots.IsEmpty))
             {
-                OnFrame(frame);
+                HoldBack(frame);
+                continue;
             }
-            catch (Exception ex)
-            {
-                // A request that trips a bug ends this connection only, with a reason the peer can read.
-                _log.Error(ex, "connection={0} ip={1} request={2} failed", _id, _ip, frame);
-                CloseWith(new Outputs.Error("UNKNOWN_ERROR", "Internal server error"));
-            }
+            Process(frame);
         }
+    }
+
+    private void Process(in Frame frame)
+    {
+        try
+        {
+            OnFrame(frame);
+        }
+        catch (Exception ex)
+        {
+            // A request that trips a bug ends this connection only, with a reason the peer can read.
+            _log.Error(ex, "connection={0} ip={1} request={2} failed", _id, _ip, frame);
+            CloseWith(new Outputs.Error("UNKNOWN_ERROR", "Internal server error"));
+        }
+    }
+
+    /// <summary>
+    /// Requests answered from node-wide state (GET_STATUS, GET_STATUS_UNIQUE, admin commands) must see the effect
+    /// of every request this connection sent before them, as on gearmand, where one connection's requests run one
+    /// after another. While earlier replies are outstanding, such a request and everything after it wait here.
+    /// Submits and grabs, the hot path, never wait: they are ordered by their queues.
+    /// </summary>
+    private static bool IsBarrier(in Frame frame) =>
+        frame.Kind == FrameKind.TextLine ||
+        (frame.Kind == FrameKind.Packet && frame.Type is PacketType.GetStatus or PacketType.GetStatusUnique);
+
+    private readonly Queue<Frame> _heldBack = new();
+
+    private void HoldBack(in Frame frame)
+    {
+        _heldBack.Enqueue(frame);
+        if (_heldBack.Count == 1) _socket.Tell(Tcp.SuspendReading.Instance);
+    }
+
+    /// <summary>Runs held-back requests once nothing is outstanding ahead of them.</summary>
+    private void ReleaseHeldBack()
+    {
+        while (!_closing && _heldBack.TryPeek(out var next) && (_slots.IsEmpty || !IsBarrier(next)))
+        {
+            _heldBack.Dequeue();
+            Process(next);
+        }
+        if (_heldBack.Count == 0 && !_readingSuspended) _socket.Tell(Tcp.ResumeReading.Instance);
     }
 
     private void OnFrame(in Frame frame)
@@ -227,7 +266,15 @@ public sealed partial class Connection : UntypedActor
     private void DrainSlots()
     {
         while (_slots.TryTakeReady(out var output)) Encode(output);
+        if (_slots.IsEmpty && _heldBack.Count > 0 && !_releasing)
+        {
+            _releasing = true;
+            ReleaseHeldBack();
+            _releasing = false;
+        }
     }
+
+    private bool _releasing;
 
     private void CloseWith(object lastWords)
     {
@@ -263,7 +310,7 @@ public sealed partial class Connection : UntypedActor
         else if (_readingSuspended && pending <= _ctx.Settings.OutputHighWater / 2)
         {
             _readingSuspended = false;
-            _socket.Tell(Tcp.ResumeReading.Instance);
+            if (_heldBack.Count == 0) _socket.Tell(Tcp.ResumeReading.Instance);
         }
     }
 
