@@ -277,4 +277,23 @@ public sealed class AdminTextTests : BrokerTest
         Assert.Matches(@"^OK \d", await admin.ReadRawLineAsync());
         Assert.Equal($"OK {Environment.ProcessId}\n", await admin.ReadRawLineAsync());
     }
+
+    /// <summary>An admin script sent in one write, as `printf ... | nc` does: each command sees the ones before it.</summary>
+    [Fact]
+    public async Task Admin_commands_pipelined_in_one_write_see_each_others_effects()
+    {
+        var f = NewName("script");
+        var admin = await ConnectAsync("admin");
+        admin.SendText($"create function {f}\r\nmaxqueue {f} 1\r\nstatus\r\ndrop function {f}\r\nstatus\r\ndrop function {f}\r\n");
+        Assert.Equal("OK\r\n", await admin.ReadRawLineAsync());
+        Assert.Equal("OK\r\n", await admin.ReadRawLineAsync());
+        var first = new List<string>();
+        for (var line = await admin.ReadLineAsync(); line != "."; line = await admin.ReadLineAsync()) first.Add(line);
+        Assert.Equal("OK\r\n", await admin.ReadRawLineAsync());
+        var second = new List<string>();
+        for (var line = await admin.ReadLineAsync(); line != "."; line = await admin.ReadLineAsync()) second.Add(line);
+        Assert.Equal("ERR function not found\r\n", await admin.ReadRawLineAsync());
+        Assert.True(first.Contains($"{f}\t0\t0\t0"), "`status` after `create function` in the same write does not list the function");
+        Assert.DoesNotContain(second, l => l.StartsWith(f + "\t"));
+    }
 }
