@@ -6,27 +6,18 @@ namespace Gearman.Actors.Persistence;
 
 /// <summary>
 /// The durable half of a function queue: it journals the queue's background jobs and gives them back after a
-/// restart or a move to another node. Writes use PersistAsync, so the journal groups many submits into one
-/// database round trip; removals are batched too. Snapshots plus deleting older events keep the journal as
+/// restart or a move to another node. Writes use PersistAsync, so the journal groups many submits and removals
+/// into one database round trip. Snapshots plus deleting older events keep the journal as
 /// small as the set of pending jobs.
 /// </summary>
-public sealed class QueueStore : UntypedPersistentActor, IWithTimers
+public sealed class QueueStore : UntypedPersistentActor
 {
-    private sealed class FlushRemovals
-    {
-        public static readonly FlushRemovals Instance = new();
-    }
-
-    private const int RemovalBatch = 256;
-    private static readonly TimeSpan RemovalDelay = TimeSpan.FromMilliseconds(5);
-
     private readonly string _persistenceId;
     private readonly IActorRef _queue;
     private readonly int _snapshotEvery;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     /// <summary>Pending jobs with the order they were stored in, so recovery keeps FIFO.</summary>
     private readonly Dictionary<string, (long Order, StoredJob Job)> _pending = new(StringComparer.Ordinal);
-    private readonly List<string> _removals = new();
     private long _order;
     private int _sinceSnapshot;
 
@@ -38,8 +29,6 @@ public sealed class QueueStore : UntypedPersistentActor, IWithTimers
     }
 
     public override string PersistenceId => _persistenceId;
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string persistenceId, IActorRef queue, int snapshotEvery) =>
         Akka.Actor.Props.Create(() => new QueueStore(persistenceId, queue, snapshotEvery));
@@ -80,12 +69,13 @@ public sealed class QueueStore : UntypedPersistentActor, IWithTimers
                 DeferAsync(m, a => _queue.Tell(new JobDurable(a.Handle, a.Client, a.Seq)));
                 break;
             case ForgetJob m:
-                _removals.Add(m.Handle);
-                if (_removals.Count >= RemovalBatch) Flush();
-                else if (_removals.Count == 1) Timers.StartSingleTimer("flush", FlushRemovals.Instance, RemovalDelay);
-                break;
-            case FlushRemovals:
-                Flush();
+                // Written at once: a finished job must not come back after a stop. The journal still groups these
+                // writes with the others in flight.
+                PersistAsync(new JobsRemoved(new[] { m.Handle }), e =>
+                {
+                    foreach (var h in e.Handles) _pending.Remove(h);
+                    Written();
+                });
                 break;
             case SaveSnapshotSuccess s:
                 // The snapshot holds everything pending: older events and snapshots are no longer needed.
@@ -104,19 +94,6 @@ public sealed class QueueStore : UntypedPersistentActor, IWithTimers
                 _log.Warning("event=snapshot-cleanup-failed persistence-id={0} cause={1}", _persistenceId, f.Cause.Message);
                 break;
         }
-    }
-
-    private void Flush()
-    {
-        if (_removals.Count == 0) return;
-        Timers.Cancel("flush");
-        var batch = _removals.ToArray();
-        _removals.Clear();
-        PersistAsync(new JobsRemoved(batch), e =>
-        {
-            foreach (var h in e.Handles) _pending.Remove(h);
-            Written();
-        });
     }
 
     private void Add(StoredJob job) => _pending[job.Handle] = (++_order, job);
