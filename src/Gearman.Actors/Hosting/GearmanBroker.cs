@@ -73,6 +73,11 @@ public sealed class GearmanBroker
         using var stream = typeof(GearmanBroker).Assembly.GetManifestResourceStream("Gearman.Actors.gearman.conf")
             ?? throw new InvalidOperationException("embedded gearman.conf missing");
         using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+        // Sharding's and distributed data's serializers must be known before the first remote message arrives,
+        // which can be earlier than ClusterSharding.Get would add them.
+        return ConfigurationFactory.ParseString(reader.ReadToEnd())
+            .WithFallback(ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }
 }
