@@ -41,6 +41,7 @@ public static class StoreConfig
               snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
               journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}" }
               snapshot-store.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}" }
+              query.journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}" }
             }
             akka.cluster.sharding {
               remember-entities = on

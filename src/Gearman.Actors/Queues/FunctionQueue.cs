@@ -52,7 +52,8 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedSta
     {
         if (!_ctx.Settings.Durable) return;
         _ready = false;
-        _store = Context.ActorOf(Persistence.QueueStore.Props("gearman-queue-" + Self.Path.Name, Self, _ctx.Settings.SnapshotEvery), "store");
+        _store = Context.ActorOf(Persistence.QueueStore.Props(Persistence.QueueRevival.PersistencePrefix + Self.Path.Name, Self,
+            _ctx.Settings.SnapshotEvery), "store");
         Context.Watch(_store);
     }
 
