@@ -53,7 +53,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
                     _job.Denominator = e.Denominator;
                 }
                 foreach (var listener in _job.Listeners) listener.Tell(e);
-                if (e.IsFinal) Finish(new JobEnded(_job));
+                if (e.IsFinal) Finish(new JobEnded(_job, _worker, e.AckSeq));
                 break;
             case Submit m:
                 // A foreground submit that coalesced onto this running job.
@@ -108,7 +108,11 @@ public sealed class JobActor : UntypedActor, IWithTimers
             case Submit or GetJobStatus or GetUniqueStatus or RemoveListener:
                 _queue.Tell(message);
                 break;
-            // Late results of a worker that timed out, and everything else, are dropped here.
+            case WorkEvent { AckSeq: not 0 } late:
+                // The late result of a worker that timed out: the job went back to its queue, nothing to wait for.
+                _worker.Tell(new Acknowledged(late.AckSeq));
+                break;
+            // Other late results, and everything else, are dropped here.
         }
     }
 

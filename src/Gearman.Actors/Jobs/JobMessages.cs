@@ -10,7 +10,10 @@ namespace Gearman.Actors.Jobs;
 /// it to the Job actor, which relays the same instance to every listening client.
 /// For WORK_STATUS, <see cref="Numerator"/> and <see cref="Denominator"/> carry the fields as sent.
 /// </summary>
-public sealed record WorkEvent(PacketType Type, string Handle, ReadOnlySequence<byte> Data, string Numerator = "", string Denominator = "")
+/// <see cref="AckSeq"/>, when not 0, is the worker's reply slot to fill with <see cref="Queues.Acknowledged"/> once
+/// the job's end is durable.
+public sealed record WorkEvent(PacketType Type, string Handle, ReadOnlySequence<byte> Data, string Numerator = "", string Denominator = "",
+    long AckSeq = 0)
 {
     public bool IsFinal => Type is PacketType.WorkComplete or PacketType.WorkFail or PacketType.WorkException;
 }
@@ -35,7 +38,7 @@ public sealed class ReleaseJob
 }
 
 /// <summary>From a Job actor to its queue: the job ended (completed, failed, or dropped after too many retries).</summary>
-internal sealed record JobEnded(QueuedJob Job);
+internal sealed record JobEnded(QueuedJob Job, IActorRef Worker, long AckSeq);
 
 /// <summary>From a Job actor to its queue: the worker is gone or timed out; put the job back in its lane.</summary>
 internal sealed record JobReturned(QueuedJob Job);

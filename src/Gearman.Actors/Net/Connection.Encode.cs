@@ -55,6 +55,8 @@ public sealed partial class Connection
             case AdminText m:
                 WriteText(m.Text);
                 break;
+            case Acknowledged:
+                break;
             default:
                 throw new InvalidOperationException($"no encoding for {output.GetType().Name}");
         }

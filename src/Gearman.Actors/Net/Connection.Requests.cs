@@ -172,8 +172,11 @@ public sealed partial class Connection
             Emit(new Outputs.Error(ErrorCode.JobNotFound, text));
             return;
         }
-        var e = new WorkEvent(type, handle, data, numerator, denominator);
-        if (e.IsFinal) _held.Remove(handle);
-        held.Job.Tell(e);
+        var final = type is PacketType.WorkComplete or PacketType.WorkFail or PacketType.WorkException;
+        // A stored job's end must be durable before this worker hears anything more from the server.
+        var ackSeq = final && held.Durable ? _slots.Reserve() : 0;
+        if (ackSeq != 0) _awaitingAck[handle] = ackSeq;
+        if (final) _held.Remove(handle);
+        held.Job.Tell(new WorkEvent(type, handle, data, numerator, denominator, ackSeq));
     }
 }

@@ -10,8 +10,10 @@ public sealed partial class Connection
     /// <summary>Registered functions, the most recently registered first (the order `workers` lists them in).</summary>
     private readonly List<string> _functions = new();
     /// <summary>Jobs this worker holds: handle → the job's actor and its function.</summary>
-    private readonly Dictionary<string, (IActorRef Job, string Function)> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (IActorRef Job, string Function, bool Durable)> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<long, PendingGrab> _grabs = new();
+    /// <summary>Results of stored jobs whose durable end this worker's next replies wait for: handle → reply slot.</summary>
+    private readonly Dictionary<string, long> _awaitingAck = new(StringComparer.Ordinal);
     /// <summary>Registered function → its CAN_DO_TIMEOUT and the queue that confirmed the registration.</summary>
     private readonly Dictionary<string, (int TimeoutMs, IActorRef? Queue)> _registrations = new(StringComparer.Ordinal);
     private bool _sleeping;

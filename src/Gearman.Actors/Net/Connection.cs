@@ -95,6 +95,8 @@ public sealed partial class Connection : UntypedActor
                 break;
             case JobRevoked m:
                 _held.Remove(m.Handle);
+                // A result that crossed the revocation will not be made durable: the job went back to its queue.
+                if (_awaitingAck.Remove(m.Handle, out var revokedSeq)) OnSlotReply(new Acknowledged(revokedSeq));
                 break;
             case Tcp.CommandFailed { Cmd: Tcp.WriteCommand } failed:
                 _retryWrite = (Tcp.WriteCommand)failed.Cmd;
@@ -225,8 +227,16 @@ public sealed partial class Connection : UntypedActor
                 _awaiting[accepted.Handle] = (submit.Function, Sender);
                 Context.Watch(Sender);
                 break;
+            case Acknowledged ack:
+                foreach (var (handle, seq) in _awaitingAck)
+                {
+                    if (seq != ack.Seq) continue;
+                    _awaitingAck.Remove(handle);
+                    break;
+                }
+                break;
             case JobAssigned assigned:
-                _held[assigned.Handle] = (assigned.Job, assigned.Function);
+                _held[assigned.Handle] = (assigned.Job, assigned.Function, assigned.Durable);
                 _grabs.Remove(assigned.Seq);
                 break;
             case NoJob or BestJob when _grabs.ContainsKey(reply.Seq):

@@ -74,6 +74,7 @@ public sealed class QueueStore : UntypedPersistentActor
                 PersistAsync(new JobsRemoved(new[] { m.Handle }), e =>
                 {
                     foreach (var h in e.Handles) _pending.Remove(h);
+                    m.AckTo?.Tell(new Queues.Acknowledged(m.AckSeq));
                     Written();
                 });
                 break;

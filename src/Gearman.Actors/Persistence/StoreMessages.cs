@@ -33,6 +33,6 @@ internal sealed record AckWhenDurable(string Handle, IActorRef Client, long Seq)
 
 internal sealed record JobDurable(string Handle, IActorRef Client, long Seq);
 
-internal sealed record ForgetJob(string Handle);
+internal sealed record ForgetJob(string Handle, IActorRef? AckTo, long AckSeq);
 
 internal sealed record StoreRecovered(IReadOnlyList<StoredJob> Jobs);

@@ -86,7 +86,7 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedSta
         {
             case Submit m: OnSubmit(m); break;
             case Grab m: OnGrab(m); break;
-            case JobEnded m: OnJobEnded(m.Job); break;
+            case JobEnded m: OnJobEnded(m); break;
             case JobReturned m: OnJobReturned(m.Job); break;
             case WorkerSleeping m:
                 PromoteDue();
@@ -266,16 +266,23 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedSta
         _running[(int)job.Priority]++;
         var runner = Context.ActorOf(JobActor.Props(job, m.Worker, Self, _workers.TimeoutOf(m.Worker)));
         job.Runner = runner;
-        m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner));
+        m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
+            Durable: _store is not null && job.Background));
     }
 
-    private void OnJobEnded(QueuedJob job)
+    private void OnJobEnded(JobEnded m)
     {
         // After anything this queue sent the job before now, so the job can hand those back first.
         Sender.Tell(PoisonPill.Instance);
-        if (job.Removed) return; // cancelled while running: already forgotten
+        var job = m.Job;
+        if (job.Removed)
+        {
+            // Cancelled while running: already forgotten.
+            if (m.AckSeq != 0) m.Worker.Tell(new Acknowledged(m.AckSeq));
+            return;
+        }
         _running[(int)job.Priority]--;
-        Forget(job);
+        Forget(job, m.AckSeq != 0 ? m.Worker : null, m.AckSeq);
     }
 
     private void OnJobReturned(QueuedJob job)
@@ -393,9 +400,11 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedSta
         job.Listeners.Clear();
     }
 
-    private void Forget(QueuedJob job)
+    /// <summary>Removes a job for good; <paramref name="ackTo"/> hears once that is durable (at once when nothing is stored).</summary>
+    private void Forget(QueuedJob job, IActorRef? ackTo = null, long ackSeq = 0)
     {
-        if (_store is not null && job.Background) _store.Tell(new Persistence.ForgetJob(job.Handle));
+        if (_store is not null && job.Background) _store.Tell(new Persistence.ForgetJob(job.Handle, ackTo, ackSeq));
+        else ackTo?.Tell(new Acknowledged(ackSeq));
         _jobs.Remove(job.Handle);
         if (job.UniqueKey is not null && _byUnique.TryGetValue(job.UniqueKey, out var owner) && ReferenceEquals(owner, job))
             _byUnique.Remove(job.UniqueKey);

@@ -24,7 +24,14 @@ public sealed record JobAssigned(
     string Unique,
     string Reducer,
     ReadOnlySequence<byte> Data,
-    IActorRef Job) : ISlotReply;
+    IActorRef Job,
+    bool Durable = false) : ISlotReply;
+
+/// <summary>
+/// Fills a worker's reply slot without output: the job's end is durable. A worker's next reply waits behind it,
+/// so a job the worker saw finished can never be handed out again after a crash.
+/// </summary>
+public sealed record Acknowledged(long Seq) : ISlotReply;
 
 public sealed record NoJob(long Seq, string Function) : ISlotReply;
 

@@ -41,6 +41,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         SubmitRejected => "SR",
         JobAssigned => "JAS",
         NoJob => "NJ",
+        Acknowledged => "ACK",
         BestJob => "BJ",
         JobStatus => "JS",
         UniqueStatus => "US",
@@ -90,8 +91,9 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case SubmitRejected m: w.Long(m.Seq); w.String(m.Code); w.String(m.Text); break;
             case JobAssigned m:
                 w.Long(m.Seq); w.Byte((byte)m.Kind); w.String(m.Handle); w.String(m.Function); w.String(m.Unique);
-                w.String(m.Reducer); w.Bytes(m.Data); w.Ref(m.Job);
+                w.String(m.Reducer); w.Bytes(m.Data); w.Ref(m.Job); w.Bool(m.Durable);
                 break;
+            case Acknowledged m: w.Long(m.Seq); break;
             case NoJob m: w.Long(m.Seq); w.String(m.Function); break;
             case BestJob m: w.Long(m.Seq); w.String(m.Function); w.Byte(m.Best is { } b ? (byte)b : byte.MaxValue); break;
             case JobStatus m:
@@ -109,7 +111,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 break;
             case AdminText m: w.Long(m.Seq); w.String(m.Text); break;
             case WorkEvent m:
-                w.Byte((byte)m.Type); w.String(m.Handle); w.Bytes(m.Data); w.String(m.Numerator); w.String(m.Denominator);
+                w.Byte((byte)m.Type); w.String(m.Handle); w.Bytes(m.Data); w.String(m.Numerator); w.String(m.Denominator); w.Long(m.AckSeq);
                 break;
             case JobRevoked m: w.String(m.Handle); break;
             case ReleaseJob: break;
@@ -176,7 +178,8 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "JA": return new JobAccepted(r.Long(), r.String());
             case "SR": return new SubmitRejected(r.Long(), r.String(), r.String());
             case "JAS":
-                return new JobAssigned(r.Long(), (GrabKind)r.Byte(), r.String(), r.String(), r.String(), r.String(), r.Bytes(), r.Ref());
+                return new JobAssigned(r.Long(), (GrabKind)r.Byte(), r.String(), r.String(), r.String(), r.String(), r.Bytes(), r.Ref(), r.Bool());
+            case "ACK": return new Acknowledged(r.Long());
             case "NJ": return new NoJob(r.Long(), r.String());
             case "BJ":
             {
@@ -197,7 +200,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 return new QueueStats(function, high, normal, low, running, workers, jobs);
             }
             case "AT": return new AdminText(r.Long(), r.String());
-            case "WE": return new WorkEvent((PacketType)r.Byte(), r.String(), r.Bytes(), r.String(), r.String());
+            case "WE": return new WorkEvent((PacketType)r.Byte(), r.String(), r.Bytes(), r.String(), r.String(), r.Long());
             case "JR": return new JobRevoked(r.String());
             case "RJ": return ReleaseJob.Instance;
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
