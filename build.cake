@@ -3,6 +3,7 @@
 //   dotnet tool restore
 //   dotnet cake --target=Test            # default: build, then run every test project
 //   dotnet cake --target=Conformance     # ../shared/conformance against the built server
+//   dotnet cake --target=ClusterKill     # three-node cluster: conformance on one node, SIGKILL of another under load
 //   dotnet cake --target=Bench --rounds=3 --bench-out=docs/bench-results.txt
 //
 // Everything this script writes goes under TestResults/ (ignored by git), except --bench-out.
@@ -22,6 +23,7 @@ var testHangTimeout = Argument("test-hang-timeout", "5m");   // per test, dotnet
 var rounds        = Argument("rounds", 3);
 var benchQuick    = HasArgument("bench-quick");       // run-suite.sh --quick
 var benchOut      = MakeAbsolute(File(Argument("bench-out", "docs/bench-results.txt")));
+var clusterVictim = Argument("cluster-victim", "c");  // ClusterKill: the node to SIGKILL (a, b or c)
 
 var root          = MakeAbsolute(Directory("."));
 var solution      = root.CombineWithFilePath("Gearman.Actors.sln");
@@ -291,6 +293,34 @@ Task("Conformance")
         }
         throw new Exception("conformance failed: " + string.Join("; ", failures));
     }
+});
+
+// tests/cluster/cluster_kill.py: starts three nodes of the built server as one cluster, runs the conformance
+// suite against one node, then SIGKILLs a node under load and checks failover (no client hangs, survivors'
+// jobs complete, the dead node's functions are served again within 20 s). The script kills every process it
+// started and prints "N passed, N failed"; here that becomes "cluster: N passed, N failed".
+Task("ClusterKill")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var script = root.CombineWithFilePath("tests/cluster/cluster_kill.py");
+    var logDir = resultsDir.Combine("cluster");
+    EnsureDirectoryExists(logDir);
+    CleanDirectory(logDir);
+
+    var args = new ProcessArgumentBuilder().AppendQuoted(script.FullPath)
+        .Append("--bin").AppendQuoted(ServerBinary().FullPath)
+        .Append("--shared").AppendQuoted(sharedDir.FullPath)
+        .Append("--logdir").AppendQuoted(logDir.FullPath)
+        .Append("--victim").Append(clusterVictim);
+    var (exitCode, lines) = RunEchoed("python3", args, new Dictionary<string, string> { ["PYTHONUNBUFFERED"] = "1" });
+    var summary = Summary(lines);
+
+    // No summary line (the script died) counts as one failure in the CI total.
+    Console.WriteLine(summary is { } s ? $"cluster: {s.Passed} passed, {s.Failed} failed" : "cluster: 0 passed, 1 failed");
+    if (summary == null) throw new Exception($"cluster test: no summary line (exit code {exitCode}); logs in {logDir}");
+    if (summary.Value.Failed > 0 || exitCode != 0)
+        throw new Exception($"cluster test: {summary.Value.Failed} failed (exit code {exitCode}); logs in {logDir}");
 });
 
 // ../shared/bench/run-suite.sh against freshly started servers, ours and gearmand (if installed),
