@@ -31,6 +31,8 @@ public sealed record BrokerSettings
     /// <summary>Fewest journal events between two snapshots of a queue's pending jobs.</summary>
     public int SnapshotEvery { get; init; } = 10000;
     public bool Durable => QueueType != "builtin";
+    /// <summary>How long a request waits for an answer from another actor before it gets a fallback answer.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     public static BrokerSettings FromConfig(Config root)
     {
@@ -58,6 +60,7 @@ public sealed record BrokerSettings
             DataDir = c.GetString("data-dir", d.DataDir),
             Postgres = c.GetString("postgres", d.Postgres),
             SnapshotEvery = c.GetInt("snapshot-every", d.SnapshotEvery),
+            RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
         };
     }
 }

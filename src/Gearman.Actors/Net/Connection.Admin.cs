@@ -20,23 +20,23 @@ public sealed partial class Connection
             case AdminVerb.PriorityStatus:
             case AdminVerb.ShowJobs:
             case AdminVerb.ShowUniqueJobs:
-                Context.ActorOf(AdminQuery.Props(_ctx, command.Verb, Self, _slots.Reserve()));
+                Context.ActorOf(AdminQuery.Props(_ctx, command.Verb, Self, Reserve(s => new AdminText(s, AdminReplies.End))));
                 break;
             case AdminVerb.MaxQueue:
                 OnMaxQueue(command);
                 break;
             case AdminVerb.CancelJob:
                 var handle = command.Args[0];
-                var (cancelSeq, self) = (_slots.Reserve(), Self);
+                var (cancelSeq, self) = (Reserve(s => new AdminText(s, AdminReplies.UnknownJob)), Self);
                 RouteByKey(LookupKind.Handle, handle, f => new CancelJob(f, handle, self, cancelSeq),
                     new AdminText(cancelSeq, AdminReplies.UnknownJob));
                 break;
             case AdminVerb.CreateFunction:
-                _ctx.Queues.Tell(new CreateFunction(command.Args[0], Self, _slots.Reserve()));
+                _ctx.Queues.Tell(new CreateFunction(command.Args[0], Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))));
                 break;
             case AdminVerb.DropFunction:
                 // A queue that does not exist answers "function not found" itself, wherever it would live.
-                _ctx.Queues.Tell(new DropFunction(command.Args[0], Self, _slots.Reserve()));
+                _ctx.Queues.Tell(new DropFunction(command.Args[0], Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))));
                 break;
             case AdminVerb.Version:
                 Emit(new Outputs.Text(AdminReplies.Version(_ctx.Settings.Version)));

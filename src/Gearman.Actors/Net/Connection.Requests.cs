@@ -105,7 +105,8 @@ public sealed partial class Connection
             Emit(new Outputs.Error(ErrorCode.ArgumentTooLarge, "Unique value too large"));
             return;
         }
-        var seq = _slots.Reserve(new SubmitContext(function, background));
+        var seq = Reserve(static s => new SubmitRejected(s, ErrorCode.QueueError, "No answer from the job's queue in time; the job may not exist"),
+            new SubmitContext(function, background));
         _ctx.Queues.Tell(new Submit(function, Latin1.GetString(unique), data, priority, background, whenEpoch, reducer, Self, seq));
     }
 
@@ -116,13 +117,13 @@ public sealed partial class Connection
             Emit(JobStatus.Unknown(0, handle));
             return;
         }
-        var (seq, self) = (_slots.Reserve(), Self);
+        var (seq, self) = (Reserve(s => JobStatus.Unknown(s, handle)), Self);
         RouteByKey(LookupKind.Handle, handle, f => new GetJobStatus(f, handle, self, seq), JobStatus.Unknown(seq, handle));
     }
 
     private void OnGetStatusUnique(string unique)
     {
-        var (seq, self) = (_slots.Reserve(), Self);
+        var (seq, self) = (Reserve(s => UniqueStatus.Unknown(s, unique)), Self);
         RouteByKey(LookupKind.Unique, unique, f => new GetUniqueStatus(f, unique, self, seq), UniqueStatus.Unknown(seq, unique));
     }
 
@@ -174,7 +175,7 @@ public sealed partial class Connection
         }
         var final = type is PacketType.WorkComplete or PacketType.WorkFail or PacketType.WorkException;
         // A stored job's end must be durable before this worker hears anything more from the server.
-        var ackSeq = final && held.Durable ? _slots.Reserve() : 0;
+        var ackSeq = final && held.Durable ? Reserve(static s => new Acknowledged(s)) : 0;
         if (ackSeq != 0) _awaitingAck[handle] = ackSeq;
         if (final) _held.Remove(handle);
         held.Job.Tell(new WorkEvent(type, handle, data, numerator, denominator, ackSeq));

@@ -17,6 +17,8 @@ public sealed partial class Connection
     /// <summary>Registered function → its CAN_DO_TIMEOUT and the queue that confirmed the registration.</summary>
     private readonly Dictionary<string, (int TimeoutMs, IActorRef? Queue)> _registrations = new(StringComparer.Ordinal);
     private bool _sleeping;
+    /// <summary>The functions a grab goes to, shared by every grab until the abilities change.</summary>
+    private GrabContext? _grabContext;
     private bool _noopSent;
     private int _roundRobin;
 
@@ -38,6 +40,7 @@ public sealed partial class Connection
         _functions.Insert(0, function);
         _registrations[function] = (timeoutMs, null);
         _ctx.Queues.Tell(new RegisterWorker(function, Self, timeoutMs));
+        _grabContext = null;
         PublishInfo();
     }
 
@@ -54,13 +57,18 @@ public sealed partial class Connection
     /// </summary>
     private void OnQueueTerminated(IActorRef queue)
     {
+        var moved = new List<string>();
         foreach (var (function, r) in _registrations.ToList())
         {
             if (r.Queue is null || !r.Queue.Equals(queue)) continue;
+            moved.Add(function);
             _registrations[function] = (r.TimeoutMs, null);
             _ctx.Queues.Tell(new RegisterWorker(function, Self, r.TimeoutMs));
             if (_sleeping && !_noopSent) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
         }
+        AbandonGrabsTo(moved);
+        // Until the new home confirms, the sweep sends the registrations again.
+        if (moved.Count > 0) EnsureSweeping();
     }
 
     private void OnCantDo(string function)
@@ -69,6 +77,7 @@ public sealed partial class Connection
         _registrations.Remove(function);
         _ctx.Queues.Tell(new UnregisterWorker(function, Self));
         ReleaseHeldJobs(function);
+        _grabContext = null;
         PublishInfo();
     }
 
@@ -81,6 +90,7 @@ public sealed partial class Connection
         }
         _functions.Clear();
         _registrations.Clear();
+        _grabContext = null;
         PublishInfo();
     }
 
@@ -112,7 +122,8 @@ public sealed partial class Connection
     private void OnGrab(GrabKind kind)
     {
         _sleeping = false;
-        var seq = _slots.Reserve();
+        _grabContext ??= new GrabContext(_functions.ToArray());
+        var seq = Reserve(static s => new NoJob(s, ""), _grabContext);
         switch (_functions.Count)
         {
             case 0:

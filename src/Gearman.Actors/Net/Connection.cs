@@ -15,7 +15,7 @@ namespace Gearman.Actors.Net;
 /// packets into broker messages and broker messages into packets. Writes are coalesced: while one write is waiting
 /// for its acknowledgement, everything else produced meanwhile is gathered into the next one.
 /// </summary>
-public sealed partial class Connection : UntypedActor
+public sealed partial class Connection : UntypedActor, IWithTimers
 {
     private sealed class WriteAck : Tcp.Event
     {
@@ -56,6 +56,8 @@ public sealed partial class Connection : UntypedActor
         _exceptions = ctx.Settings.Exceptions;
     }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public static Props Props(BrokerContext ctx, IActorRef socket, EndPoint remote) =>
         Akka.Actor.Props.Create(() => new Connection(ctx, socket, remote));
 
@@ -92,6 +94,9 @@ public sealed partial class Connection : UntypedActor
                 break;
             case Wake:
                 OnWake();
+                break;
+            case Sweep:
+                OnSweep();
                 break;
             case JobRevoked m:
                 _held.Remove(m.Handle);
@@ -235,6 +240,10 @@ public sealed partial class Connection : UntypedActor
                     break;
                 }
                 break;
+            case JobAssigned late when !_slots.IsOpen(late.Seq):
+                // The grab was already answered (it timed out): give the job back rather than sit on it.
+                late.Job.Tell(ReleaseJob.Instance);
+                return;
             case JobAssigned assigned:
                 _held[assigned.Handle] = (assigned.Job, assigned.Function, assigned.Durable);
                 _grabs.Remove(assigned.Seq);

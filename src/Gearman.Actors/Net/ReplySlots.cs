@@ -15,6 +15,9 @@ internal sealed class ReplySlots
         public bool Filled;
         /// <summary>What the connection needs to remember about the request until its reply arrives.</summary>
         public object? Context;
+        /// <summary>Makes the answer to give if no reply arrives in time (its actor, or that actor's node, is gone).</summary>
+        public Func<long, Queues.ISlotReply>? Fallback;
+        public long DeadlineMs;
     }
 
     private readonly Queue<Slot> _order = new();
@@ -24,13 +27,34 @@ internal sealed class ReplySlots
     /// <summary>True when output may be written at once, because no earlier reply is outstanding.</summary>
     public bool IsEmpty => _order.Count == 0;
 
-    public long Reserve(object? context = null)
+    /// <summary>True while some reserved slot still waits for its reply.</summary>
+    public bool HasOpen => _open.Count > 0;
+
+    /// <param name="fallback">The reply that fills the slot if nothing arrives within <paramref name="timeout"/>.</param>
+    public long Reserve(Func<long, Queues.ISlotReply> fallback, TimeSpan timeout, object? context = null)
     {
-        var slot = new Slot { Seq = ++_nextSeq, Context = context };
+        var slot = new Slot { Seq = ++_nextSeq, Context = context, Fallback = fallback };
+        slot.DeadlineMs = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         _order.Enqueue(slot);
         _open[slot.Seq] = slot;
         return slot.Seq;
     }
+
+    /// <summary>
+    /// The fallback replies of open slots that are past their deadline, or that <paramref name="abandon"/> picks
+    /// (a request whose target is known to be gone). The caller fills the slots with them.
+    /// </summary>
+    public List<Queues.ISlotReply> Overdue(Func<object?, bool>? abandon = null)
+    {
+        var now = Environment.TickCount64;
+        var due = new List<Queues.ISlotReply>();
+        foreach (var slot in _open.Values)
+            if (slot.DeadlineMs <= now || (abandon is not null && abandon(slot.Context)))
+                due.Add(slot.Fallback!(slot.Seq));
+        return due;
+    }
+
+    public bool IsOpen(long seq) => _open.ContainsKey(seq);
 
     /// <summary>Queues output that is ready now but must wait for the replies ahead of it.</summary>
     public void Enqueue(object output) => _order.Enqueue(new Slot { Seq = 0, Reply = output, Filled = true });

@@ -1,0 +1,68 @@
+using Akka.Actor;
+using Gearman.Actors.Admin;
+using Gearman.Actors.Queues;
+
+namespace Gearman.Actors.Net;
+
+// Requests whose answer was lost: a queue's node died with the request in flight, or a registration went to a
+// node that was just lost. Nothing a client or worker sent may wait forever.
+public sealed partial class Connection
+{
+    private sealed class Sweep
+    {
+        public static readonly Sweep Instance = new();
+    }
+
+    private sealed record GrabContext(IReadOnlyList<string> Functions);
+
+    private bool _sweeping;
+
+    /// <summary>Reserves a reply slot that is answered with <paramref name="fallback"/> if no reply comes in time.</summary>
+    private long Reserve(Func<long, ISlotReply> fallback, object? context = null)
+    {
+        var seq = _slots.Reserve(fallback, _ctx.Settings.RequestTimeout, context);
+        EnsureSweeping();
+        return seq;
+    }
+
+    private void EnsureSweeping()
+    {
+        if (_sweeping) return;
+        _sweeping = true;
+        Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    private void OnSweep()
+    {
+        foreach (var reply in _slots.Overdue())
+        {
+            _grabs.Remove(reply.Seq);
+            OnSlotReply(reply);
+        }
+        // Registrations not confirmed yet (their queue was moving) are sent again; queues take them idempotently.
+        var unconfirmed = false;
+        foreach (var (function, r) in _registrations)
+        {
+            if (r.Queue is not null) continue;
+            unconfirmed = true;
+            _ctx.Queues.Tell(new RegisterWorker(function, Self, r.TimeoutMs));
+            if (_sleeping && !_noopSent) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
+        }
+        if (!unconfirmed && !_slots.HasOpen)
+        {
+            _sweeping = false;
+            Timers.Cancel("sweep");
+        }
+    }
+
+    /// <summary>Grabs that went to a queue that has stopped get NO_JOB now; the worker will ask again.</summary>
+    private void AbandonGrabsTo(IReadOnlyCollection<string> functions)
+    {
+        if (functions.Count == 0) return;
+        foreach (var reply in _slots.Overdue(c => c is GrabContext g && g.Functions.Any(functions.Contains)))
+        {
+            _grabs.Remove(reply.Seq);
+            OnSlotReply(reply);
+        }
+    }
+}
