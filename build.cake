@@ -24,6 +24,9 @@ var rounds        = Argument("rounds", 3);
 var benchQuick    = HasArgument("bench-quick");       // run-suite.sh --quick
 var benchOut      = MakeAbsolute(File(Argument("bench-out", "docs/bench-results.txt")));
 var clusterVictim = Argument("cluster-victim", "c");  // ClusterKill: the node to SIGKILL (a, b or c)
+// ClusterKillDurable: connection string of a PostgreSQL database the three nodes share.
+var postgres      = Argument("postgres", EnvironmentVariable("GEARMAN_TEST_POSTGRES") ?? "");
+var benchStore    = Argument("bench-store", "builtin");  // Bench: our job store, builtin to match gearmand's default
 
 var root          = MakeAbsolute(Directory("."));
 var solution      = root.CombineWithFilePath("Gearman.Actors.sln");
@@ -115,11 +118,20 @@ Server StartServer(string name, FilePath binary, ProcessArgumentBuilder args, in
     return server;
 }
 
-Server StartOurServer(int port, FilePath logFile) =>
+// The job store lives next to the log (a fresh one per start), so runs never share state.
+Server StartOurServer(int port, FilePath logFile, string store) =>
     StartServer("gearman-actors", ServerBinary(),
         new ProcessArgumentBuilder().Append("-L").Append(host).Append("-p").Append(port.ToString())
-                                    .Append("-l").AppendQuoted(logFile.FullPath),
+                                    .Append("-l").AppendQuoted(logFile.FullPath)
+                                    .Append("-q").Append(store)
+                                    .Append("--data-dir").AppendQuoted(FreshDir(logFile.GetDirectory().Combine(logFile.GetFilenameWithoutExtension() + "-data")).FullPath),
         port);
+
+DirectoryPath FreshDir(DirectoryPath dir)
+{
+    if (DirectoryExists(dir)) DeleteDirectory(dir, new DeleteDirectorySettings { Recursive = true, Force = true });
+    return dir;
+}
 
 // SIGTERM, up to 30 s for a clean exit, then SIGKILL. Safe to call with null or an exited server.
 void StopServer(Server server)
@@ -258,7 +270,8 @@ Task("Conformance")
     int totalPassed = 0, totalFailed = 0;
     try
     {
-        server = StartOurServer(port, serverLog);
+        // The executable's default store, as a user gets it.
+        server = StartOurServer(port, serverLog, "sqlite");
         foreach (var extra in new[] { "", "--beyond" })
         {
             var label = extra == "" ? "regular cases" : "beyond-gearmand cases";
@@ -301,10 +314,42 @@ Task("Conformance")
 // started and prints "N passed, N failed"; here that becomes "cluster: N passed, N failed".
 Task("ClusterKill")
     .IsDependentOn("Build")
+    .Does(() => RunClusterKill("cluster", ""));
+
+// The same with the three nodes on one shared PostgreSQL store (-q postgres): background jobs queued on the
+// killed node must all run on the survivors. Needs --postgres=CONNSTR or GEARMAN_TEST_POSTGRES.
+Task("ClusterKillDurable")
+    .IsDependentOn("Build")
     .Does(() =>
 {
+    if (string.IsNullOrWhiteSpace(postgres))
+    {
+        Console.WriteLine("cluster-durable: 0 passed, 1 failed");
+        throw new Exception("no PostgreSQL: pass --postgres=CONNSTR or set GEARMAN_TEST_POSTGRES");
+    }
+    RunClusterKill("cluster-durable", postgres);
+});
+
+// tests/crash/crash_test.py: floods one node with background submits, SIGKILLs it at random moments, restarts it
+// on the same data dir and checks that every acknowledged job runs and a completed one never runs again.
+Task("CrashTest")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var workDir = resultsDir.Combine("crash");
+    EnsureDirectoryExists(workDir);
+    CleanDirectory(workDir);
+    var args = new ProcessArgumentBuilder().AppendQuoted(root.CombineWithFilePath("tests/crash/crash_test.py").FullPath)
+        .Append("--bin").AppendQuoted(ServerBinary().FullPath)
+        .Append("--shared").AppendQuoted(sharedDir.FullPath)
+        .Append("--workdir").AppendQuoted(workDir.FullPath);
+    ReportScript("crash", RunEchoed("python3", args, new Dictionary<string, string> { ["PYTHONUNBUFFERED"] = "1" }), workDir);
+});
+
+void RunClusterKill(string label, string postgresConnection)
+{
     var script = root.CombineWithFilePath("tests/cluster/cluster_kill.py");
-    var logDir = resultsDir.Combine("cluster");
+    var logDir = resultsDir.Combine(label);
     EnsureDirectoryExists(logDir);
     CleanDirectory(logDir);
 
@@ -313,15 +358,20 @@ Task("ClusterKill")
         .Append("--shared").AppendQuoted(sharedDir.FullPath)
         .Append("--logdir").AppendQuoted(logDir.FullPath)
         .Append("--victim").Append(clusterVictim);
-    var (exitCode, lines) = RunEchoed("python3", args, new Dictionary<string, string> { ["PYTHONUNBUFFERED"] = "1" });
-    var summary = Summary(lines);
+    if (postgresConnection.Length > 0) args.Append("--skip-conformance").Append("--postgres").AppendQuoted(postgresConnection);
+    ReportScript(label, RunEchoed("python3", args, new Dictionary<string, string> { ["PYTHONUNBUFFERED"] = "1" }), logDir);
+}
 
-    // No summary line (the script died) counts as one failure in the CI total.
-    Console.WriteLine(summary is { } s ? $"cluster: {s.Passed} passed, {s.Failed} failed" : "cluster: 0 passed, 1 failed");
-    if (summary == null) throw new Exception($"cluster test: no summary line (exit code {exitCode}); logs in {logDir}");
-    if (summary.Value.Failed > 0 || exitCode != 0)
-        throw new Exception($"cluster test: {summary.Value.Failed} failed (exit code {exitCode}); logs in {logDir}");
-});
+// A test script's "N passed, N failed" becomes "<label>: N passed, N failed"; no such line (the script died)
+// counts as one failure in the CI total.
+void ReportScript(string label, (int ExitCode, List<string> Lines) run, DirectoryPath logDir)
+{
+    var summary = Summary(run.Lines);
+    Console.WriteLine(summary is { } s ? $"{label}: {s.Passed} passed, {s.Failed} failed" : $"{label}: 0 passed, 1 failed");
+    if (summary == null) throw new Exception($"{label}: no summary line (exit code {run.ExitCode}); logs in {logDir}");
+    if (summary.Value.Failed > 0 || run.ExitCode != 0)
+        throw new Exception($"{label}: {summary.Value.Failed} failed (exit code {run.ExitCode}); logs in {logDir}");
+}
 
 // ../shared/bench/run-suite.sh against freshly started servers, ours and gearmand (if installed),
 // interleaved for --rounds rounds. Raw result lines (prefixed "round=N") go to --bench-out.
@@ -375,7 +425,7 @@ Task("Bench")
                 if (name == "gearman-actors")
                 {
                     port = FreePort(serverPort);
-                    server = StartOurServer(port, workDir.CombineWithFilePath($"server-round{round}.log"));
+                    server = StartOurServer(port, workDir.CombineWithFilePath($"server-round{round}.log"), benchStore);
                 }
                 else
                 {

@@ -53,6 +53,9 @@ ap.add_argument("--workers", type=int, default=2, help="worker threads per survi
 ap.add_argument("--failover-limit", type=float, default=20.0, help="seconds from SIGKILL to a new job served")
 ap.add_argument("--hang-limit", type=float, default=60.0, help="seconds after SIGKILL every job must have ended")
 ap.add_argument("--budget", type=float, default=240.0, help="hard limit for the whole run (watchdog)")
+ap.add_argument("--postgres", default="", help="run the nodes on this shared PostgreSQL store (-q postgres) and check "
+                "that background jobs queued on the victim survive its death")
+ap.add_argument("--durable-jobs", type=int, default=300, help="background jobs queued on the victim (with --postgres)")
 opt = ap.parse_args()
 
 sys.path.insert(0, os.path.join(opt.shared, "conformance", "lib"))
@@ -192,6 +195,8 @@ class Node:
                 os.remove(f)
         argv = [opt.bin, "-L", HOST, "-p", str(self.port), "--cluster-port", str(self.cport),
                 "--seed-nodes", seeds, "--node-name", self.name, "-P", self.pidfile, "-l", self.log]
+        if opt.postgres:
+            argv += ["--postgres", opt.postgres]
         log("start node %s: %s" % (self.name, " ".join(argv)))
         with open(self.out, "wb") as out:
             self.proc = spawn(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -450,6 +455,11 @@ class Load:
                 if p.cmd == g.JOB_CREATED:
                     job.handle, job.t_created = p.args[0], time.monotonic()
                     continue
+                if p.cmd == g.ERROR and p.args and p.args[0] == b"QUEUE_ERROR":
+                    # A submit lost in flight to the dying node is refused once its answer is overdue: the client
+                    # is told, and no job exists for it to wait on. That is a clean failure.
+                    job.outcome, job.detail, job.t_end = "refused", repr(p), time.monotonic()
+                    return
                 if p.cmd == g.ERROR:
                     job.outcome, job.detail, job.t_end = "error", repr(p), time.monotonic()
                     return
@@ -596,11 +606,11 @@ def run_conformance(node):
                      summ[-1] if summ else "no summary line", expected, rc, took, out_path))
 
 
-def pick_functions(survivors, victim, want_victim=5, want_survivor=2, max_probes=80):
+def pick_functions(survivors, victim, want_victim=5, want_survivor=2, max_probes=80, kind="load"):
     """Function names whose queues live on the victim / on the survivors, found by the node in a job's handle."""
     on_victim, on_survivor, seen = [], [], {}
     for i in range(max_probes):
-        func = ("ck_load_%s_%d" % (RUN, i)).encode()
+        func = ("ck_%s_%s_%d" % (kind, RUN, i)).encode()
         via, work = survivors[i % 2], survivors[(i + 1) % 2]
         where = queue_node(func, via.port, work.port)
         seen[func.decode()] = where
@@ -611,6 +621,53 @@ def pick_functions(survivors, victim, want_victim=5, want_survivor=2, max_probes
         if len(on_victim) >= want_victim and len(on_survivor) >= want_survivor:
             break
     return on_victim, on_survivor, seen
+
+
+def durable_submit(survivors, victim):
+    """With a shared store: queue background jobs on two functions whose queues live on the victim; returns
+    {handle: (func, data)} of every job that got JOB_CREATED."""
+    funcs, _, _ = pick_functions(survivors, victim, want_victim=2, want_survivor=0, kind="durable")
+    acked = {}
+    c = g.Conn(HOST, survivors[0].port, 10)
+    try:
+        for i in range(opt.durable_jobs):
+            func = funcs[i % len(funcs)]
+            data = b"durable-%d-" % i + func
+            acked[c.submit(func.decode(), data, cmd=g.SUBMIT_JOB_BG)] = (func, data)
+    finally:
+        c.close()
+    log("durable: %d background jobs acknowledged on %s (queues on %s)" % (len(acked), [f.decode() for f in funcs], victim.name))
+    return funcs, acked
+
+
+def durable_drain(survivors, funcs, acked, limit=60.0):
+    """After the kill: a worker on a survivor drains the victim's functions; every acknowledged job must come back."""
+    w = g.Conn(HOST, survivors[1].port, 5)
+    seen = {}
+    deadline = time.monotonic() + limit
+    try:
+        for f in funcs:
+            w.can_do(f.decode())
+        while time.monotonic() < deadline and len(seen) < len(acked):
+            p = w.grab(timeout=5)
+            if p.cmd == g.JOB_ASSIGN:
+                seen[p.args[0]] = seen.get(p.args[0], 0) + 1
+                if acked.get(p.args[0], (None, p.args[2]))[1] != p.args[2]:
+                    check("durable job payload intact", False, "%r carried %r" % (p.args[0], p.args[2]))
+                w.complete(p.args[0], b"ok")
+            else:
+                w.send(g.PRE_SLEEP)
+                try:
+                    w.expect(g.NOOP, 1.0)
+                except g.GearError:
+                    pass
+    finally:
+        w.close()
+    missing = [h for h in acked if h not in seen]
+    check("background jobs queued on the killed node all run on the survivors (shared PostgreSQL store)",
+          not missing, "%d of %d missing, e.g. %r" % (len(missing), len(acked), missing[:3]))
+    twice = [h for h, n in seen.items() if n > 1]
+    check("no durable job runs twice after the failover", not twice, "%r" % twice[:5])
 
 
 def failover_probe(func, survivors, t_kill, limit, out):
@@ -785,9 +842,9 @@ def kill_phase(nodes, victim, survivors):
     hung = [j for j in jobs if j.outcome in (None, "hang")]
     check("no job hangs (all ended within %.0f s of the kill)" % opt.hang_limit, all_ended and not hung,
           "%d jobs" % len(jobs) if all_ended and not hung else "%d hung: %s" % (len(hung), sample(hung)))
-    odd = [j for j in jobs if j.outcome not in ("complete", "fail", None, "hang")]
-    check("every job ends with WORK_COMPLETE (right result) or WORK_FAIL", not odd,
-          "%d complete, %d fail" % (outcomes.get("complete", 0), outcomes.get("fail", 0))
+    odd = [j for j in jobs if j.outcome not in ("complete", "fail", "refused", None, "hang")]
+    check("every job ends with WORK_COMPLETE (right result), WORK_FAIL, or a refused submit (ERROR QUEUE_ERROR, no handle)", not odd,
+          "%d complete, %d fail, %d refused" % (outcomes.get("complete", 0), outcomes.get("fail", 0), outcomes.get("refused", 0))
           if not odd else "%d others: %s" % (len(odd), sample(odd)))
     surv_names = [s.name for s in survivors]
     on_surv = [j for j in jobs if j.handle and handle_node(j.handle) in surv_names]
@@ -912,7 +969,10 @@ def main():
         # 3. + 4. mid-load kill and the CLI
         victim = nodes[opt.victim]
         survivors = [n for n in nodes.values() if n is not victim]
+        durable = durable_submit(survivors, victim) if opt.postgres else None
         kill_phase(nodes, victim, survivors)
+        if durable:
+            durable_drain(survivors, *durable)
         dead = [n.name for n in survivors if not n.alive()]
         check("survivors still running", not dead, "dead: %s" % dead)
         check("victim ended by SIGKILL", victim.proc.poll() == -signal.SIGKILL, "exit %s" % victim.proc.poll())
