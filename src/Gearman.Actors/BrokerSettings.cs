@@ -33,6 +33,8 @@ public sealed record BrokerSettings
     public bool Durable => QueueType != "builtin";
     /// <summary>How long a request waits for an answer from another actor before it gets a fallback answer.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
+    public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     public static BrokerSettings FromConfig(Config root)
     {
@@ -61,6 +63,7 @@ public sealed record BrokerSettings
             Postgres = c.GetString("postgres", d.Postgres),
             SnapshotEvery = c.GetInt("snapshot-every", d.SnapshotEvery),
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
+            GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
         };
     }
 }

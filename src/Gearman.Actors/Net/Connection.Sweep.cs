@@ -18,9 +18,9 @@ public sealed partial class Connection
     private bool _sweeping;
 
     /// <summary>Reserves a reply slot that is answered with <paramref name="fallback"/> if no reply comes in time.</summary>
-    private long Reserve(Func<long, ISlotReply> fallback, object? context = null)
+    private long Reserve(Func<long, ISlotReply> fallback, object? context = null, TimeSpan? timeout = null)
     {
-        var seq = _slots.Reserve(fallback, _ctx.Settings.RequestTimeout, context);
+        var seq = _slots.Reserve(fallback, timeout ?? _ctx.Settings.RequestTimeout, context);
         EnsureSweeping();
         return seq;
     }

@@ -123,7 +123,8 @@ public sealed partial class Connection
     {
         _sleeping = false;
         _grabContext ??= new GrabContext(_functions.ToArray());
-        var seq = Reserve(static s => new NoJob(s, ""), _grabContext);
+        // NO_JOB is always a fair answer to a grab, so a grab lost with a dying node is given up on soon.
+        var seq = Reserve(static s => new NoJob(s, ""), _grabContext, _ctx.Settings.GrabTimeout);
         switch (_functions.Count)
         {
             case 0:
