@@ -78,7 +78,7 @@ public sealed class GearmanBroker
         // which can be earlier than ClusterSharding.Get would add them.
         return ConfigurationFactory.ParseString(reader.ReadToEnd())
             .WithFallback(ClusterSharding.DefaultConfig())
-            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
             .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }
 }

@@ -12,7 +12,7 @@ namespace Gearman.Actors.Queues;
 /// function's queue lives on exactly one node of the cluster. Waiting jobs are compact records; a job gets its own
 /// actor when a worker takes it (see docs/architecture.md for why).
 /// </summary>
-public sealed class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedStash
+public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private sealed class EpochDue
     {
@@ -195,65 +195,6 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedSta
         _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
     }
 
-    /// <summary>
-    /// The shard moves to another node: every job goes to the queue's next home through the region, which holds
-    /// the messages until that home is ready. Jobs a worker was running go back as waiting jobs, so they may run
-    /// twice (at-least-once); waiting jobs move exactly. Workers register again when they see this queue stop.
-    /// </summary>
-    private void OnHandOff()
-    {
-        // A node that shuts down alone has no next home for its jobs; sending them would only stall the shutdown.
-        var othersUp = Akka.Cluster.Cluster.Get(Context.System).State.Members
-            .Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !m.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress));
-        if (_exists && othersUp > 0)
-        {
-            _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
-            // Durable jobs are in the shared journal, where the next home recovers them; only the rest travel.
-            foreach (var job in _jobs.Values.Where(j => _store is null || !j.Background))
-            {
-                _ctx.Queues.Tell(new RestoreJob(_function, job.Handle, job.Unique, job.UniqueKey, job.Data, job.Priority,
-                    job.Background, job.WhenEpoch, job.Reducer, job.Listeners.ToArray(), job.Retries + (job.Runner is null ? 0 : 1)));
-            }
-        }
-        Context.Stop(Self);
-    }
-
-    private void OnRestore(RestoreJob m)
-    {
-        if (_jobs.ContainsKey(m.Handle)) return;
-        var job = new QueuedJob(m.Handle, m.Function, m.Unique, m.UniqueKey, m.Data, m.Priority, m.Background, m.WhenEpoch, m.Reducer)
-        {
-            Retries = m.Retries,
-        };
-        job.Listeners.AddRange(m.Listeners);
-        Adopt(job);
-        foreach (var listener in job.Listeners) listener.Tell(new JobMoved(job.Handle));
-    }
-
-    /// <summary>Takes in a job that already has its handle: one recovered from the store or handed over by a former home.</summary>
-    private void Adopt(QueuedJob job)
-    {
-        Create(job.Function);
-        if (_jobs.ContainsKey(job.Handle)) return;
-        _jobs[job.Handle] = job;
-        if (job.UniqueKey is not null) _byUnique[job.UniqueKey] = job;
-        _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
-        if (job.WhenEpoch > NowEpoch())
-        {
-            _lanes.Schedule(job);
-            ArmEpochTimer();
-            return;
-        }
-        _lanes.Enqueue(job);
-        _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
-    }
-
-    private static Persistence.StoredJob ToStored(QueuedJob j) =>
-        new(j.Function, j.Handle, j.Unique, j.UniqueKey, j.Data, j.Priority, j.WhenEpoch, j.Reducer);
-
-    private static QueuedJob FromStore(Persistence.StoredJob s) =>
-        new(s.Handle, s.Function, s.Unique, s.UniqueKey, s.Data, s.Priority, background: true, s.WhenEpoch, s.Reducer);
-
     private void OnGrab(Grab m)
     {
         _workers.Awake(m.Worker);
@@ -333,63 +274,6 @@ public sealed class FunctionQueue : UntypedActor, IWithTimers, IWithUnboundedSta
             _lanes.Remove(job);
             Forget(job);
         }
-    }
-
-    private void OnCancel(CancelJob m)
-    {
-        if (!_jobs.TryGetValue(m.Handle, out var job))
-        {
-            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.UnknownJob));
-            return;
-        }
-        if (job.Runner is { } runner)
-        {
-            runner.Tell(CancelRunning.Instance);
-            _running[(int)job.Priority]--;
-            job.Removed = true;
-        }
-        else
-        {
-            _lanes.Remove(job);
-            FailListeners(job);
-        }
-        Forget(job);
-        m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
-    }
-
-    private void OnDrop(DropFunction m)
-    {
-        if (!_exists)
-        {
-            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.FunctionNotFound));
-            return;
-        }
-        if (_workers.Count > 0)
-        {
-            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.FunctionBusy));
-            return;
-        }
-        // Unlike gearmand, which orphans them, waiting jobs of a dropped function fail now.
-        foreach (var job in _jobs.Values.ToList())
-        {
-            if (job.Runner is { } runner) runner.Tell(CancelRunning.Instance);
-            else FailListeners(job);
-            _lanes.Remove(job);
-            job.Removed = true;
-            Forget(job);
-        }
-        _exists = false;
-        _ctx.Directory.RemoveQueue(_function, Self);
-        m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
-    }
-
-    private void OnGetStats(GetQueueStats m)
-    {
-        var jobs = m.WithJobs
-            ? _jobs.Values.Select(j => new JobSummary(j.Handle, j.Unique, j.Retries, j.Background)).ToList()
-            : (IReadOnlyList<JobSummary>)Array.Empty<JobSummary>();
-        m.ReplyTo.Tell(new QueueStats(_function, _lanes.Queued(Priority.High), _lanes.Queued(Priority.Normal),
-            _lanes.Queued(Priority.Low), _running[0] + _running[1] + _running[2], _workers.Count, jobs));
     }
 
     private void FailListeners(QueuedJob job)

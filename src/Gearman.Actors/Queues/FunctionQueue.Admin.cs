@@ -1,0 +1,68 @@
+using System.Buffers;
+using Akka.Actor;
+using Gearman.Actors.Admin;
+using Gearman.Actors.Jobs;
+using Gearman.Actors.Protocol;
+
+namespace Gearman.Actors.Queues;
+
+// The admin commands a queue answers: cancel job, drop function, and its counters.
+public sealed partial class FunctionQueue
+{
+    private void OnCancel(CancelJob m)
+    {
+        if (!_jobs.TryGetValue(m.Handle, out var job))
+        {
+            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.UnknownJob));
+            return;
+        }
+        if (job.Runner is { } runner)
+        {
+            runner.Tell(CancelRunning.Instance);
+            _running[(int)job.Priority]--;
+            job.Removed = true;
+        }
+        else
+        {
+            _lanes.Remove(job);
+            FailListeners(job);
+        }
+        Forget(job);
+        m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+    }
+
+    private void OnDrop(DropFunction m)
+    {
+        if (!_exists)
+        {
+            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.FunctionNotFound));
+            return;
+        }
+        if (_workers.Count > 0)
+        {
+            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.FunctionBusy));
+            return;
+        }
+        // Unlike gearmand, which orphans them, waiting jobs of a dropped function fail now.
+        foreach (var job in _jobs.Values.ToList())
+        {
+            if (job.Runner is { } runner) runner.Tell(CancelRunning.Instance);
+            else FailListeners(job);
+            _lanes.Remove(job);
+            job.Removed = true;
+            Forget(job);
+        }
+        _exists = false;
+        _ctx.Directory.RemoveQueue(_function, Self);
+        m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+    }
+
+    private void OnGetStats(GetQueueStats m)
+    {
+        var jobs = m.WithJobs
+            ? _jobs.Values.Select(j => new JobSummary(j.Handle, j.Unique, j.Retries, j.Background)).ToList()
+            : (IReadOnlyList<JobSummary>)Array.Empty<JobSummary>();
+        m.ReplyTo.Tell(new QueueStats(_function, _lanes.Queued(Priority.High), _lanes.Queued(Priority.Normal),
+            _lanes.Queued(Priority.Low), _running[0] + _running[1] + _running[2], _workers.Count, jobs));
+    }
+}

@@ -1,0 +1,70 @@
+using System.Buffers;
+using Akka.Actor;
+using Gearman.Actors.Admin;
+using Gearman.Actors.Jobs;
+using Gearman.Actors.Protocol;
+
+namespace Gearman.Actors.Queues;
+
+// Jobs arriving with their handles already given: recovered from the store, or handed over by the queue's former home.
+public sealed partial class FunctionQueue
+{
+    /// <summary>
+    /// The shard moves to another node: every job goes to the queue's next home through the region, which holds
+    /// the messages until that home is ready. Jobs a worker was running go back as waiting jobs, so they may run
+    /// twice (at-least-once); waiting jobs move exactly. Workers register again when they see this queue stop.
+    /// </summary>
+    private void OnHandOff()
+    {
+        // A node that shuts down alone has no next home for its jobs; sending them would only stall the shutdown.
+        var othersUp = Akka.Cluster.Cluster.Get(Context.System).State.Members
+            .Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !m.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress));
+        if (_exists && othersUp > 0)
+        {
+            _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
+            // Durable jobs are in the shared journal, where the next home recovers them; only the rest travel.
+            foreach (var job in _jobs.Values.Where(j => _store is null || !j.Background))
+            {
+                _ctx.Queues.Tell(new RestoreJob(_function, job.Handle, job.Unique, job.UniqueKey, job.Data, job.Priority,
+                    job.Background, job.WhenEpoch, job.Reducer, job.Listeners.ToArray(), job.Retries + (job.Runner is null ? 0 : 1)));
+            }
+        }
+        Context.Stop(Self);
+    }
+
+    private void OnRestore(RestoreJob m)
+    {
+        if (_jobs.ContainsKey(m.Handle)) return;
+        var job = new QueuedJob(m.Handle, m.Function, m.Unique, m.UniqueKey, m.Data, m.Priority, m.Background, m.WhenEpoch, m.Reducer)
+        {
+            Retries = m.Retries,
+        };
+        job.Listeners.AddRange(m.Listeners);
+        Adopt(job);
+        foreach (var listener in job.Listeners) listener.Tell(new JobMoved(job.Handle));
+    }
+
+    /// <summary>Takes in a job that already has its handle: one recovered from the store or handed over by a former home.</summary>
+    private void Adopt(QueuedJob job)
+    {
+        Create(job.Function);
+        if (_jobs.ContainsKey(job.Handle)) return;
+        _jobs[job.Handle] = job;
+        if (job.UniqueKey is not null) _byUnique[job.UniqueKey] = job;
+        _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
+        if (job.WhenEpoch > NowEpoch())
+        {
+            _lanes.Schedule(job);
+            ArmEpochTimer();
+            return;
+        }
+        _lanes.Enqueue(job);
+        _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+    }
+
+    private static Persistence.StoredJob ToStored(QueuedJob j) =>
+        new(j.Function, j.Handle, j.Unique, j.UniqueKey, j.Data, j.Priority, j.WhenEpoch, j.Reducer);
+
+    private static QueuedJob FromStore(Persistence.StoredJob s) =>
+        new(s.Handle, s.Function, s.Unique, s.UniqueKey, s.Data, s.Priority, background: true, s.WhenEpoch, s.Reducer);
+}
