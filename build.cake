@@ -330,6 +330,22 @@ Task("ClusterKillDurable")
     RunClusterKill("cluster-durable", postgres);
 });
 
+// tests/cluster/cluster_join.py: a third node joins a two-node cluster holding 1000 queued jobs; after the
+// rebalance every job runs exactly once and a waiting foreground client gets its result.
+Task("ClusterJoin")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var logDir = resultsDir.Combine("cluster-join");
+    EnsureDirectoryExists(logDir);
+    CleanDirectory(logDir);
+    var args = new ProcessArgumentBuilder().AppendQuoted(root.CombineWithFilePath("tests/cluster/cluster_join.py").FullPath)
+        .Append("--bin").AppendQuoted(ServerBinary().FullPath)
+        .Append("--shared").AppendQuoted(sharedDir.FullPath)
+        .Append("--logdir").AppendQuoted(logDir.FullPath);
+    ReportScript("cluster-join", RunEchoed("python3", args, new Dictionary<string, string> { ["PYTHONUNBUFFERED"] = "1" }), logDir);
+});
+
 // tests/crash/crash_test.py: floods one node with background submits, SIGKILLs it at random moments, restarts it
 // on the same data dir and checks that every acknowledged job runs and a completed one never runs again.
 Task("CrashTest")
