@@ -30,6 +30,8 @@ public sealed record BrokerSettings
     public string Postgres { get; init; } = "";
     /// <summary>Fewest journal events between two snapshots of a queue's pending jobs.</summary>
     public int SnapshotEvery { get; init; } = 10000;
+    /// <summary>Most jobs (submits plus removals) one journal write of a queue carries.</summary>
+    public int WriteBatch { get; init; } = 4000;
     public bool Durable => QueueType != "builtin";
     /// <summary>How long a request waits for an answer from another actor before it gets a fallback answer.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
@@ -62,6 +64,7 @@ public sealed record BrokerSettings
             DataDir = c.GetString("data-dir", d.DataDir),
             Postgres = c.GetString("postgres", d.Postgres),
             SnapshotEvery = c.GetInt("snapshot-every", d.SnapshotEvery),
+            WriteBatch = c.GetInt("write-batch", d.WriteBatch),
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
         };

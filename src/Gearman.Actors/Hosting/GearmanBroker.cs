@@ -47,7 +47,7 @@ public sealed class GearmanBroker
             ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 10, relativeLimit: 0.1),
             HandOff.Instance);
         system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
-        if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues), "gearman-queue-revival");
+        if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues, settings), "gearman-queue-revival");
         var bound = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listener = system.ActorOf(Net.Listener.Props(context, bound), "gearman-listener");
         var endpoint = await bound.Task.WaitAsync(cancel);

@@ -2,10 +2,6 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Event;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Gearman.Actors.Queues;
 
 namespace Gearman.Actors.Persistence;
 
@@ -26,29 +22,21 @@ public sealed class QueueRevival : ReceiveActor
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public QueueRevival(IActorRef region)
+    public QueueRevival(IActorRef region, BrokerSettings settings)
     {
-        var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var materializer = Context.Materializer();
         ReceiveAsync<Revive>(async _ =>
         {
-            var count = 0;
-            await journal.CurrentPersistenceIds()
-                .RunForeach(id =>
-                {
-                    if (!id.StartsWith(PersistencePrefix, StringComparison.Ordinal)) return;
-                    var entityId = Uri.UnescapeDataString(id[PersistencePrefix.Length..]);
-                    region.Tell(new ShardRegion.StartEntity(entityId));
-                    count++;
-                }, materializer);
-            _log.Info("event=queues-revived count={0}", count);
+            var queues = await JournaledQueues.ListAsync(settings);
+            foreach (var entityId in queues) region.Tell(new ShardRegion.StartEntity(entityId));
+            _log.Info("event=queues-revived count={0}", queues.Count);
         });
         Receive<ClusterEvent.MemberRemoved>(_ => Self.Tell(Revive.Instance));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
     }
 
-    public static Props Props(IActorRef region) => Akka.Actor.Props.Create(() => new QueueRevival(region));
+    public static Props Props(IActorRef region, BrokerSettings settings) =>
+        Akka.Actor.Props.Create(() => new QueueRevival(region, settings));
 
     protected override void PreStart()
     {

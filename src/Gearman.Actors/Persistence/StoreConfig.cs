@@ -11,37 +11,39 @@ namespace Gearman.Actors.Persistence;
 /// </summary>
 public static class StoreConfig
 {
+    public const string SqliteProvider = "SQLite.MS";
+    public const string PostgresProvider = "PostgreSQL15";
+
+    /// <summary>The linq2db provider name and connection string of the configured store; null for builtin.</summary>
+    public static (string Provider, string Connection)? Connection(BrokerSettings settings) => settings.QueueType switch
+    {
+        "builtin" => null,
+        "sqlite" => (SqliteProvider, $"Data Source={SqlitePath(settings)}"),
+        "postgres" when string.IsNullOrWhiteSpace(settings.Postgres) =>
+            throw new ArgumentException("queue type postgres needs a connection string (--postgres or gearman.postgres)"),
+        "postgres" => (PostgresProvider, settings.Postgres),
+        _ => throw new ArgumentException($"unknown queue type \"{settings.QueueType}\" (builtin, sqlite, postgres)"),
+    };
+
     public static Config Apply(Config config)
     {
         var settings = BrokerSettings.FromConfig(config);
-        string connection, provider;
-        switch (settings.QueueType)
+        if (Connection(settings) is not { } store) return config;
+        var (provider, connection) = store;
+        if (provider == SqliteProvider)
         {
-            case "builtin":
-                return config;
-            case "sqlite":
-                System.IO.Directory.CreateDirectory(settings.DataDir);
-                var path = Path.GetFullPath(Path.Combine(settings.DataDir, "gearman.db"));
-                EnableWal(path);
-                connection = $"Data Source={path}";
-                provider = "SQLite.MS";
-                break;
-            case "postgres":
-                if (string.IsNullOrWhiteSpace(settings.Postgres))
-                    throw new ArgumentException("queue type postgres needs a connection string (--postgres or gearman.postgres)");
-                connection = settings.Postgres;
-                provider = "PostgreSQL15";
-                break;
-            default:
-                throw new ArgumentException($"unknown queue type \"{settings.QueueType}\" (builtin, sqlite, postgres)");
+            System.IO.Directory.CreateDirectory(settings.DataDir);
+            EnableWal(SqlitePath(settings));
         }
-        var store = ConfigurationFactory.ParseString($$"""
+        var plugins = ConfigurationFactory.ParseString($$"""
             akka.persistence {
               journal.plugin = "akka.persistence.journal.sql"
               snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-              journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}" }
+              # Started with the node, so creating the tables and warming the database layer is not paid by the first submits.
+              journal.auto-start-journals = ["akka.persistence.journal.sql"]
+              snapshot-store.auto-start-snapshot-stores = ["akka.persistence.snapshot-store.sql"]
+              journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}", use-clone-connection = false }
               snapshot-store.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}" }
-              query.journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}" }
             }
             akka.cluster.sharding {
               remember-entities = on
@@ -50,8 +52,10 @@ public static class StoreConfig
               snapshot-plugin-id = "akka.persistence.snapshot-store.sql"
             }
             """);
-        return config.WithFallback(store).WithFallback(SqlPersistence.DefaultConfiguration);
+        return config.WithFallback(plugins).WithFallback(SqlPersistence.DefaultConfiguration);
     }
+
+    private static string SqlitePath(BrokerSettings settings) => Path.GetFullPath(Path.Combine(settings.DataDir, "gearman.db"));
 
     /// <summary>WAL lets readers and the writer work at once; Microsoft.Data.Sqlite only takes it as a pragma, which the file keeps.</summary>
     private static void EnableWal(string path)

@@ -21,6 +21,9 @@ public sealed record JobStored(StoredJob Job);
 
 public sealed record JobsRemoved(IReadOnlyList<string> Handles);
 
+/// <summary>One journal write: jobs submitted and jobs ended while the write before it was in flight.</summary>
+public sealed record JobsWritten(IReadOnlyList<StoredJob> Stored, IReadOnlyList<string> Removed);
+
 /// <summary>Every job still pending, oldest first.</summary>
 public sealed record PendingJobsSnapshot(IReadOnlyList<StoredJob> Jobs);
 
@@ -30,8 +33,6 @@ internal sealed record StoreJob(StoredJob Job, IActorRef Client, long Seq);
 
 /// <summary>Acknowledge a submit that joined an existing job, once every earlier write is durable.</summary>
 internal sealed record AckWhenDurable(string Handle, IActorRef Client, long Seq);
-
-internal sealed record JobDurable(string Handle, IActorRef Client, long Seq);
 
 internal sealed record ForgetJob(string Handle, IActorRef? AckTo, long AckSeq);
 

@@ -53,7 +53,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         if (!_ctx.Settings.Durable) return;
         _ready = false;
         _store = Context.ActorOf(Persistence.QueueStore.Props(Persistence.QueueRevival.PersistencePrefix + Self.Path.Name, Self,
-            _ctx.Settings.SnapshotEvery), "store");
+            _ctx.Settings.SnapshotEvery, _ctx.Settings.WriteBatch), "store");
         Context.Watch(_store);
     }
 
@@ -125,9 +125,6 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 break;
             case DropFunction m: OnDrop(m); break;
             case RestoreJob m: OnRestore(m); break;
-            case Persistence.JobDurable m:
-                m.Client.Tell(new JobAccepted(m.Seq, m.Handle));
-                break;
             case RestoreQueue m:
                 Create(m.Function);
                 (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.MaxHigh, m.MaxNormal, m.MaxLow);

@@ -57,6 +57,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         JobMoved => "JM",
         Persistence.JobStored => "PJS",
         Persistence.JobsRemoved => "PJR",
+        Persistence.JobsWritten => "PJW",
         Persistence.PendingJobsSnapshot => "PSN",
         Locate => "L",
         Located => "LD",
@@ -129,6 +130,12 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case Persistence.JobsRemoved m:
                 w.Int(m.Handles.Count);
                 foreach (var h in m.Handles) w.String(h);
+                break;
+            case Persistence.JobsWritten m:
+                w.Int(m.Stored.Count);
+                foreach (var j in m.Stored) WriteStored(w, j);
+                w.Int(m.Removed.Count);
+                foreach (var h in m.Removed) w.String(h);
                 break;
             case Persistence.PendingJobsSnapshot m:
                 w.Int(m.Jobs.Count);
@@ -220,6 +227,14 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 var handles = new string[r.Int()];
                 for (var i = 0; i < handles.Length; i++) handles[i] = r.String();
                 return new Persistence.JobsRemoved(handles);
+            }
+            case "PJW":
+            {
+                var stored = new Persistence.StoredJob[r.Int()];
+                for (var i = 0; i < stored.Length; i++) stored[i] = ReadStored(ref r);
+                var removed = new string[r.Int()];
+                for (var i = 0; i < removed.Length; i++) removed[i] = r.String();
+                return new Persistence.JobsWritten(stored, removed);
             }
             case "PSN":
             {

@@ -68,7 +68,14 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
             new RestoreQueue("f", 0, 5, 0), new JobMoved("H:x:9"),
             new Locate(LookupKind.Unique, "u", 23), new Located(24, "f"), new Located(25, null), new ListNode(26),
             new NodeListing(27, new[] { new QueueEntry("f", probe) }, new[] { new ConnectionInfo(1, "127.0.0.1", "-", new[] { "a", "b" }) }),
+            // Journal events and the snapshot.
+            new Gearman.Actors.Persistence.JobStored(Stored("H:x:10")), new Gearman.Actors.Persistence.JobsRemoved(new[] { "H:x:10", "H:x:11" }),
+            new Gearman.Actors.Persistence.JobsWritten(new[] { Stored("H:x:12"), Stored("H:x:13") }, new[] { "H:x:1" }),
+            new Gearman.Actors.Persistence.JobsWritten(Array.Empty<Gearman.Actors.Persistence.StoredJob>(), new[] { "H:x:2" }),
+            new Gearman.Actors.Persistence.PendingJobsSnapshot(new[] { Stored("H:x:14") }),
         };
+
+        Gearman.Actors.Persistence.StoredJob Stored(string handle) => new("f", handle, "u", null, data, Priority.Low, 77, "r");
         foreach (var message in samples)
         {
             var serializer = (BrokerSerializer)Sys.Serialization.FindSerializerFor(message);

@@ -135,4 +135,31 @@ public sealed class DurableQueueTests : Akka.TestKit.Xunit2.TestKit
         var answer = probe.FishForMessage(m => m is QueueStats or Terminated, TimeSpan.FromSeconds(5));
         if (answer is QueueStats stats) Assert.Equal(0, stats.Total);
     }
+
+    [Fact]
+    public void Submits_that_arrive_during_a_write_share_the_next_one_and_all_come_back_in_order()
+    {
+        var client = CreateTestProbe();
+        var queue = StartQueue();
+        const int jobs = 300;
+        var first = _seq + 1;
+        for (var i = 0; i < jobs; i++)
+            queue.Tell(new Submit("durable", "", new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes("b-" + i)), Priority.Normal, true, 0, "",
+                client.Ref, ++_seq));
+        var accepted = Enumerable.Range(0, jobs).Select(_ => client.ExpectMsg<JobAccepted>(TimeSpan.FromSeconds(10))).ToList();
+        Assert.Equal(Enumerable.Range(0, jobs).Select(i => first + i), accepted.Select(a => a.Seq).Order());
+        Assert.Equal(jobs, accepted.Select(a => a.Handle).Distinct().Count());
+
+        // Group commit: the journal holds fewer writes than jobs.
+        var replay = CreateTestProbe();
+        Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null).Tell(
+            new Akka.Persistence.ReplayMessages(0, long.MaxValue, 0, Gearman.Actors.Persistence.QueueRevival.PersistencePrefix + "fn%3Adurable", replay.Ref));
+        var highest = replay.ExpectMsg<Akka.Persistence.RecoverySuccess>(TimeSpan.FromSeconds(5)).HighestSequenceNr;
+        Assert.InRange(highest, 1, jobs / 2);
+
+        StopQueue(queue);
+        var again = StartQueue();
+        var back = Drain(again, jobs + 1, complete: true);
+        Assert.Equal(Enumerable.Range(0, jobs).Select(i => "b-" + i), back.Select(b => b.Data));
+    }
 }
