@@ -7,7 +7,7 @@ namespace Gearman.Actors.Benchmarks;
 /// <see cref="FrameDecoder.TryDecode"/> followed by <see cref="PacketArgs.TrySplit"/>, which is what a connection does
 /// with every packet it reads. Allocated is per packet. The packet body is one exact-size array that the broker keeps
 /// (the job's payload is a slice of it), so a packet with a body allocates at least that array: body + 24 bytes of
-/// array header, rounded up to 8 (SUBMIT_JOB_BG 91 → 120 B, JOB_ASSIGN_UNIQ 145 → 176 B, WORK_COMPLETE 85 → 112 B,
+/// array header, rounded up to 8 (SUBMIT_JOB_BG 91 → 120 B, JOB_ASSIGN_UNIQ 129 → 160 B, WORK_COMPLETE 85 → 112 B,
 /// ECHO_REQ 64 → 88 B; GRAB_JOB_UNIQ has no body).
 /// </summary>
 [MemoryDiagnoser]
