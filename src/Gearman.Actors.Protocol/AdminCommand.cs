@@ -46,7 +46,7 @@ public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<str
             if (string.Equals(line, common.Word, StringComparison.Ordinal)) return common;
 
         var space = line.IndexOf(' ');
-        var word = space < 0 ? line : line[..space];
+        var word = space < 0 ? line : KnownWord(line.AsSpan(0, space)) ?? line[..space];
         // Everything after the first space, split on single spaces (so "a  b" has an empty word between a and b).
         var restStart = space < 0 ? line.Length : space + 1;
         var restCount = space < 0 ? 0 : line.AsSpan(restStart).Count(' ') + 1;
@@ -76,6 +76,17 @@ public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<str
         if (Is(w0, "create") && At(0, "function") && NonEmptyAt(1)) return Make(AdminVerb.CreateFunction, 1);
         if (Is(w0, "drop") && At(0, "function") && NonEmptyAt(1)) return Make(AdminVerb.DropFunction, 1);
         return new AdminCommand(AdminVerb.Unknown, word, Words(Rest(), restCount, 0, keepEmpty: true));
+    }
+
+    private static readonly string[] Verbs =
+        ["workers", "status", "prioritystatus", "maxqueue", "version", "getpid", "verbose", "show", "cancel", "create", "drop"];
+
+    /// <summary>The shared string for a verb written in lower case, as tools send them; null for anything else.</summary>
+    private static string? KnownWord(ReadOnlySpan<char> word)
+    {
+        foreach (var verb in Verbs)
+            if (word.SequenceEqual(verb)) return verb;
+        return null;
     }
 
     /// <summary>Word <paramref name="index"/> of <paramref name="words"/> (split on single spaces).</summary>
