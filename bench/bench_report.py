@@ -14,6 +14,7 @@ left out (a bg-submit whose untimed cleanup timed out still counts: its enqueue 
 import argparse
 import datetime
 import os
+import re
 import statistics
 import subprocess
 from collections import OrderedDict
@@ -176,7 +177,7 @@ def machine(meta):
         ("RAM (MemTotal)", mem),
         ("kernel", " ".join(os.uname()[2:3]) + f" ({os.uname().machine})"),
         ("dotnet --version", sh(["dotnet", "--version"])),
-        ("gearmand --version", sh([gearmand, "--version"]) if gearmand else "not installed"),
+        ("gearmand --version", sh([gearmand, "--version"]).split(" - ")[0] if gearmand else "not installed"),
     ]
 
 
@@ -344,7 +345,7 @@ def generate(results_path, doc_path, ours, theirs, max_other):
         out += scenario_table(tag, size, groups, servers, ours, theirs, growth, max_other)
         out.append("")
 
-    out += ["### Commands", "", "```sh"] + commands + ["```", ""]
+    out += ["### Commands", "", "```sh"] + [re.sub(r"--server-pid \d+", "--server-pid PID", c) for c in commands] + ["```", ""]
 
     rel = os.path.relpath(results_path, os.path.dirname(os.path.abspath(doc_path)))
     tracked = subprocess.run(["git", "check-ignore", "-q", results_path], capture_output=True).returncode == 1 \
