@@ -389,6 +389,32 @@ void ReportScript(string label, (int ExitCode, List<string> Lines) run, Director
         throw new Exception($"{label}: {summary.Value.Failed} failed (exit code {run.ExitCode}); logs in {logDir}");
 }
 
+// git ARGS in the repository root; its output lines (empty if git fails).
+List<string> BenchGit(string args)
+{
+    var exitCode = StartProcess("git", new ProcessSettings { Arguments = args, WorkingDirectory = root, RedirectStandardOutput = true, Silent = true },
+        out IEnumerable<string> output);
+    return exitCode == 0 ? output.Where(l => !string.IsNullOrWhiteSpace(l)).ToList() : new List<string>();
+}
+
+// SIGTERM, then SIGKILL once LIMIT has passed; waits for the process to be gone. Safe with null or an exited server.
+void StopBenchServer(Server server, TimeSpan limit)
+{
+    if (server == null) return;
+    using var process = server.Process;
+    if (process.HasExited) return;
+    var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+    StartProcess("kill", new ProcessSettings { Arguments = $"-TERM {server.Pid}", Silent = true });
+    if (!process.WaitForExit((int)limit.TotalMilliseconds))
+    {
+        Warning($"{server.Name} (pid {server.Pid}) still running {limit.TotalSeconds:0} s after SIGTERM; sending SIGKILL");
+        process.Kill(entireProcessTree: true);
+        if (!process.WaitForExit(10_000)) throw new Exception($"{server.Name} (pid {server.Pid}) survived SIGKILL");
+    }
+    process.WaitForExit();   // also drains the redirected-output handlers
+    Information($"{server.Name} (pid {server.Pid}) stopped in {stopwatch.Elapsed.TotalSeconds:0.0} s (exit code {process.ExitCode})");
+}
+
 // ../shared/bench/run-suite.sh against freshly started servers, ours and gearmand (if installed),
 // interleaved for --rounds rounds. Raw result lines (prefixed "round=N") go to --bench-out, then
 // bench/bench_report.py rewrites the generated part of --bench-doc (between <!-- bench:begin --> and
@@ -553,31 +579,5 @@ Task("Bench")
     }
     if (failures.Count > 0) throw new Exception("bench: " + string.Join("; ", failures));
 });
-
-// git ARGS in the repository root; its output lines (empty if git fails).
-List<string> BenchGit(string args)
-{
-    var exitCode = StartProcess("git", new ProcessSettings { Arguments = args, WorkingDirectory = root, RedirectStandardOutput = true, Silent = true },
-        out IEnumerable<string> output);
-    return exitCode == 0 ? output.Where(l => !string.IsNullOrWhiteSpace(l)).ToList() : new List<string>();
-}
-
-// SIGTERM, then SIGKILL once LIMIT has passed; waits for the process to be gone. Safe with null or an exited server.
-void StopBenchServer(Server server, TimeSpan limit)
-{
-    if (server == null) return;
-    using var process = server.Process;
-    if (process.HasExited) return;
-    var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-    StartProcess("kill", new ProcessSettings { Arguments = $"-TERM {server.Pid}", Silent = true });
-    if (!process.WaitForExit((int)limit.TotalMilliseconds))
-    {
-        Warning($"{server.Name} (pid {server.Pid}) still running {limit.TotalSeconds:0} s after SIGTERM; sending SIGKILL");
-        process.Kill(entireProcessTree: true);
-        if (!process.WaitForExit(10_000)) throw new Exception($"{server.Name} (pid {server.Pid}) survived SIGKILL");
-    }
-    process.WaitForExit();   // also drains the redirected-output handlers
-    Information($"{server.Name} (pid {server.Pid}) stopped in {stopwatch.Elapsed.TotalSeconds:0.0} s (exit code {process.ExitCode})");
-}
 
 RunTarget(target);
