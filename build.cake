@@ -389,8 +389,45 @@ void ReportScript(string label, (int ExitCode, List<string> Lines) run, Director
         throw new Exception($"{label}: {summary.Value.Failed} failed (exit code {run.ExitCode}); logs in {logDir}");
 }
 
+// git ARGS in the repository root; its output lines (empty if git fails).
+List<string> BenchGit(string args)
+{
+    var exitCode = StartProcess("git", new ProcessSettings { Arguments = args, WorkingDirectory = root, RedirectStandardOutput = true, Silent = true },
+        out IEnumerable<string> output);
+    return exitCode == 0 ? output.Where(l => !string.IsNullOrWhiteSpace(l)).ToList() : new List<string>();
+}
+
+// SIGTERM, then SIGKILL once LIMIT has passed; waits for the process to be gone. Safe with null or an exited server.
+void StopBenchServer(Server server, TimeSpan limit)
+{
+    if (server == null) return;
+    using var process = server.Process;
+    if (process.HasExited) return;
+    var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+    StartProcess("kill", new ProcessSettings { Arguments = $"-TERM {server.Pid}", Silent = true });
+    if (!process.WaitForExit((int)limit.TotalMilliseconds))
+    {
+        Warning($"{server.Name} (pid {server.Pid}) still running {limit.TotalSeconds:0} s after SIGTERM; sending SIGKILL");
+        process.Kill(entireProcessTree: true);
+        if (!process.WaitForExit(10_000)) throw new Exception($"{server.Name} (pid {server.Pid}) survived SIGKILL");
+    }
+    process.WaitForExit();   // also drains the redirected-output handlers
+    Information($"{server.Name} (pid {server.Pid}) stopped in {stopwatch.Elapsed.TotalSeconds:0.0} s (exit code {process.ExitCode})");
+}
+
 // ../shared/bench/run-suite.sh against freshly started servers, ours and gearmand (if installed),
-// interleaved for --rounds rounds. Raw result lines (prefixed "round=N") go to --bench-out.
+// interleaved for --rounds rounds. Raw result lines (prefixed "round=N") go to --bench-out, then
+// bench/bench_report.py rewrites the generated part of --bench-doc (between <!-- bench:begin --> and
+// <!-- bench:end -->) from them.
+//   --rounds=N               rounds (default 3)
+//   --bench-quick            run-suite.sh --quick
+//   --bench-scenarios=TAGS   run-suite.sh --only TAGS (echo,bg-submit,roundtrip,rt-serial,rt-4k,drain,unique,large)
+//   --bench-out=FILE         result lines (default docs/bench-results.txt)
+//   --bench-doc=FILE         the document to regenerate (default docs/benchmarks.md; "none" leaves it alone)
+//   --bench-store=STORE      our job store (default builtin, like gearmand's default memory queue)
+//   --quiet-wait=SECONDS     run-suite.sh waits up to this long before each scenario for the machine to be quiet
+//                            (default: $QUIET_WAIT, else 60)
+// The server binary is copied before the first round, so a rebuild during the run does not change what is measured.
 Task("Bench")
     .IsDependentOn("Build")
     .Does(() =>
@@ -398,6 +435,11 @@ Task("Bench")
     var benchSrc = sharedDir.Combine("bench");
     var runSuite = benchSrc.CombineWithFilePath("run-suite.sh");
     if (!FileExists(runSuite)) throw new Exception($"{runSuite} not found (pass --shared=DIR)");
+    var scenarios = Argument("bench-scenarios", "");
+    var quietWait = Argument("quiet-wait", EnvironmentVariable("QUIET_WAIT") ?? "60");
+    var benchDocArg = Argument("bench-doc", "docs/benchmarks.md");
+    FilePath benchDoc = benchDocArg == "none" ? null : MakeAbsolute(File(benchDocArg));
+    var report = root.CombineWithFilePath("bench/bench_report.py");
 
     // gearbench: built once into TestResults/bench (../shared may be read-only), rebuilt when gearbench.c is newer.
     var workDir = resultsDir.Combine("bench");
@@ -417,16 +459,45 @@ Task("Bench")
         ?? new[] { "/usr/sbin/gearmand", "/usr/local/sbin/gearmand" }.Select(p => (FilePath)p).FirstOrDefault(FileExists);
     if (gearmand == null) Warning("gearmand is not installed; benchmarking gearman-actors alone");
 
+    // What is measured: the commit, whether the tree differs from it, and a frozen copy of the built server.
+    var commit = BenchGit("rev-parse --short HEAD").FirstOrDefault() ?? "unknown";
+    var changed = BenchGit("status --porcelain --untracked-files=no");
+    var builtDir = ServerBinary().GetDirectory();
+    var frozenDir = FreshDir(workDir.Combine("server"));
+    CopyDirectory(builtDir, frozenDir);
+    var frozenServer = frozenDir.CombineWithFilePath(ServerBinary().GetFilename());
+    StartProcess("chmod", new ProcessSettings { Arguments = $"+x \"{frozenServer.FullPath}\"", Silent = true });
+    Information($"Benchmarking commit {commit}{(changed.Count > 0 ? $" with {changed.Count} changed file(s)" : "")}, server copied to {frozenDir}");
+
     EnsureDirectoryExists(benchOut.GetDirectory());
-    System.IO.File.WriteAllText(benchOut.FullPath,
-        $"# Gearman.Actors bench {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} rounds={rounds} quick={benchQuick} nproc={Environment.ProcessorCount}\n");
+    var started = DateTime.UtcNow;
+    var invocation = "dotnet cake --target=Bench --rounds=" + rounds + (benchQuick ? " --bench-quick" : "")
+        + (scenarios != "" ? $" --bench-scenarios={scenarios}" : "") + $" --quiet-wait={quietWait}"
+        + (benchStore != "builtin" ? $" --bench-store={benchStore}" : "");
+    var header = new List<string>
+    {
+        $"# Gearman.Actors bench {started:yyyy-MM-ddTHH:mm:ssZ} rounds={rounds} quick={benchQuick} nproc={Environment.ProcessorCount}",
+        $"# meta commit={commit}",
+        $"# meta dirty={(changed.Count > 0 ? "yes" : "no")}",
+        $"# meta dirty_files={string.Join(", ", changed.Take(8).Select(l => l.Trim()))}{(changed.Count > 8 ? ", ..." : "")}",
+        $"# meta rounds={rounds}",
+        $"# meta quick={benchQuick}",
+        $"# meta scenarios={scenarios}",
+        $"# meta started={started:yyyy-MM-dd HH:mm} UTC",
+        $"# meta ours_flags=-q {benchStore}",
+        $"# meta gearmand={gearmand?.FullPath ?? ""}",
+        $"# command {invocation}",
+        "# command # each round starts each server afresh, runs the suite against it, then stops it (SIGTERM, SIGKILL after 10 s):",
+    };
+    System.IO.File.WriteAllLines(benchOut.FullPath, header);
 
     var env = new Dictionary<string, string>
     {
         ["GEARBENCH"] = gearbench.FullPath,
-        ["QUIET_WAIT"] = EnvironmentVariable("QUIET_WAIT") ?? "30",
+        ["QUIET_WAIT"] = quietWait,
     };
     var failures = new List<string>();
+    var commandsLogged = new HashSet<string>();
 
     for (var round = 1; round <= rounds; round++)
     {
@@ -438,23 +509,40 @@ Task("Bench")
             try
             {
                 int port;
+                ProcessArgumentBuilder serverArgs;
+                FilePath binary;
                 if (name == "gearman-actors")
                 {
                     port = FreePort(serverPort);
-                    server = StartOurServer(port, workDir.CombineWithFilePath($"server-round{round}.log"), benchStore);
+                    var log = workDir.CombineWithFilePath($"server-round{round}.log");
+                    binary = frozenServer;
+                    serverArgs = new ProcessArgumentBuilder().Append("-L").Append(host).Append("-p").Append(port.ToString())
+                        .Append("-l").AppendQuoted(log.FullPath).Append("-q").Append(benchStore)
+                        .Append("--data-dir").AppendQuoted(FreshDir(workDir.Combine($"server-round{round}-data")).FullPath);
                 }
                 else
                 {
                     port = FreePort(gearmandPort);
-                    server = StartServer("gearmand", gearmand,
-                        new ProcessArgumentBuilder().Append("-L").Append(host).Append("-p").Append(port.ToString()).Append("-l stderr"),
-                        port);
+                    binary = gearmand;
+                    serverArgs = new ProcessArgumentBuilder().Append("-L").Append(host).Append("-p").Append(port.ToString()).Append("-l stderr");
                 }
+                server = StartServer(name, binary, serverArgs, port);
 
                 Information($"=== bench round {round}/{rounds}: {name} on {host}:{port} ===");
                 var args = new ProcessArgumentBuilder().AppendQuoted(runSuite.FullPath).Append(host).Append(port.ToString())
                     .Append("--label").Append(name).Append("--server-pid").Append(server.Pid.ToString());
                 if (benchQuick) args.Append("--quick");
+                if (scenarios != "") args.Append("--only").Append(scenarios);
+                if (commandsLogged.Add(name))
+                {
+                    // The commands as run in round 1, with this machine's paths shortened.
+                    string Short(string s) => s.Replace(root.FullPath + "/", "").Replace(sharedDir.FullPath + "/", "../shared/");
+                    System.IO.File.AppendAllLines(benchOut.FullPath, new[]
+                    {
+                        $"# command {Short(binary.FullPath)} {Short(serverArgs.Render())}",
+                        $"# command QUIET_WAIT={quietWait} GEARBENCH={Short(gearbench.FullPath)} bash {Short(args.Render())}",
+                    });
+                }
                 var loadavg = System.IO.File.ReadAllText("/proc/loadavg").Split(' ').Take(3);
                 System.IO.File.AppendAllText(benchOut.FullPath,
                     $"# round={round} server={name} pid={server.Pid} start={DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} loadavg={string.Join(" ", loadavg)}\n");
@@ -471,12 +559,24 @@ Task("Bench")
             }
             finally
             {
-                StopServer(server);
+                StopBenchServer(server, TimeSpan.FromSeconds(10));
             }
         }
     }
+    System.IO.File.AppendAllLines(benchOut.FullPath, new[] { $"# meta finished={DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC" });
 
-    Information($"Result lines: {benchOut}  (summary: {benchSrc}/summarize.py {benchOut})");
+    Information($"Result lines: {benchOut}");
+    if (benchDoc != null)
+    {
+        // The document is regenerated even when some runs failed: their lines say so (status=...).
+        var rc = StartProcess("python3", new ProcessSettings
+        {
+            Arguments = new ProcessArgumentBuilder().AppendQuoted(report.FullPath)
+                .Append("--results").AppendQuoted(benchOut.FullPath).Append("--doc").AppendQuoted(benchDoc.FullPath),
+            WorkingDirectory = root,
+        });
+        if (rc != 0) failures.Add($"bench_report.py exit code {rc}");
+    }
     if (failures.Count > 0) throw new Exception("bench: " + string.Join("; ", failures));
 });
 

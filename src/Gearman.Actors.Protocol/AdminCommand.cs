@@ -24,33 +24,103 @@ public enum AdminVerb : byte
 /// </summary>
 public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<string> Args)
 {
+    // The argument-less commands that monitoring tools poll, parsed once. A record is immutable, so one instance
+    // can be handed out any number of times.
+    private static readonly AdminCommand[] Common =
+    [
+        new(AdminVerb.Status, "status", Array.Empty<string>()),
+        new(AdminVerb.Workers, "workers", Array.Empty<string>()),
+        new(AdminVerb.PriorityStatus, "prioritystatus", Array.Empty<string>()),
+        new(AdminVerb.Version, "version", Array.Empty<string>()),
+        new(AdminVerb.GetPid, "getpid", Array.Empty<string>()),
+        new(AdminVerb.Verbose, "verbose", Array.Empty<string>()),
+    ];
+
+    /// <summary>
+    /// Parses one line. Words are compared as spans; only the first word (when the line has more than one) and
+    /// the arguments the command keeps become strings.
+    /// </summary>
     public static AdminCommand Parse(string line)
     {
-        var words = line.Split(' ');
-        var word = words[0];
-        var rest = words.Length > 1 ? words[1..] : Array.Empty<string>();
-        bool Is(string w, string expected) => string.Equals(w, expected, StringComparison.OrdinalIgnoreCase);
-        string? At(int i) => i < rest.Length ? rest[i] : null;
+        foreach (var common in Common)
+            if (string.Equals(line, common.Word, StringComparison.Ordinal)) return common;
 
-        AdminCommand Make(AdminVerb verb, int skip = 0) =>
-            new(verb, word, skip <= rest.Length ? rest[skip..].Where(a => a.Length > 0).ToArray() : Array.Empty<string>());
+        var space = line.IndexOf(' ');
+        var word = space < 0 ? line : KnownWord(line.AsSpan(0, space)) ?? line[..space];
+        // Everything after the first space, split on single spaces (so "a  b" has an empty word between a and b).
+        var restStart = space < 0 ? line.Length : space + 1;
+        var restCount = space < 0 ? 0 : line.AsSpan(restStart).Count(' ') + 1;
+        ReadOnlySpan<char> Rest() => line.AsSpan(restStart);
 
-        if (Is(word, "workers")) return Make(AdminVerb.Workers);
-        if (Is(word, "status")) return Make(AdminVerb.Status);
-        if (Is(word, "prioritystatus")) return Make(AdminVerb.PriorityStatus);
-        if (Is(word, "maxqueue")) return Make(AdminVerb.MaxQueue);
-        if (Is(word, "version")) return Make(AdminVerb.Version);
-        if (Is(word, "getpid")) return Make(AdminVerb.GetPid);
-        if (Is(word, "verbose")) return Make(AdminVerb.Verbose);
-        if (Is(word, "show"))
+        static bool Is(ReadOnlySpan<char> w, string expected) => w.Equals(expected, StringComparison.OrdinalIgnoreCase);
+        bool At(int i, string expected) => i < restCount && Is(WordAt(Rest(), i), expected);
+        bool NonEmptyAt(int i) => i < restCount && !WordAt(Rest(), i).IsEmpty;
+
+        AdminCommand Make(AdminVerb verb, int skip = 0) => new(verb, word, Words(Rest(), restCount, skip, keepEmpty: false));
+
+        var w0 = word.AsSpan();
+        if (Is(w0, "workers")) return Make(AdminVerb.Workers);
+        if (Is(w0, "status")) return Make(AdminVerb.Status);
+        if (Is(w0, "prioritystatus")) return Make(AdminVerb.PriorityStatus);
+        if (Is(w0, "maxqueue")) return Make(AdminVerb.MaxQueue);
+        if (Is(w0, "version")) return Make(AdminVerb.Version);
+        if (Is(w0, "getpid")) return Make(AdminVerb.GetPid);
+        if (Is(w0, "verbose")) return Make(AdminVerb.Verbose);
+        if (Is(w0, "show"))
         {
-            if (At(0) is { } a0 && Is(a0, "jobs") && rest.Length == 1) return Make(AdminVerb.ShowJobs, 1);
-            if (At(0) is { } b0 && Is(b0, "unique") && At(1) is { } b1 && Is(b1, "jobs") && rest.Length == 2) return Make(AdminVerb.ShowUniqueJobs, 2);
+            if (At(0, "jobs") && restCount == 1) return Make(AdminVerb.ShowJobs, 1);
+            if (At(0, "unique") && At(1, "jobs") && restCount == 2) return Make(AdminVerb.ShowUniqueJobs, 2);
             return Make(AdminVerb.ShowUnknown);
         }
-        if (Is(word, "cancel") && At(0) is { } c0 && Is(c0, "job") && At(1) is { Length: > 0 }) return Make(AdminVerb.CancelJob, 1);
-        if (Is(word, "create") && At(0) is { } d0 && Is(d0, "function") && At(1) is { Length: > 0 }) return Make(AdminVerb.CreateFunction, 1);
-        if (Is(word, "drop") && At(0) is { } e0 && Is(e0, "function") && At(1) is { Length: > 0 }) return Make(AdminVerb.DropFunction, 1);
-        return new AdminCommand(AdminVerb.Unknown, word, rest);
+        if (Is(w0, "cancel") && At(0, "job") && NonEmptyAt(1)) return Make(AdminVerb.CancelJob, 1);
+        if (Is(w0, "create") && At(0, "function") && NonEmptyAt(1)) return Make(AdminVerb.CreateFunction, 1);
+        if (Is(w0, "drop") && At(0, "function") && NonEmptyAt(1)) return Make(AdminVerb.DropFunction, 1);
+        return new AdminCommand(AdminVerb.Unknown, word, Words(Rest(), restCount, 0, keepEmpty: true));
+    }
+
+    private static readonly string[] Verbs =
+        ["workers", "status", "prioritystatus", "maxqueue", "version", "getpid", "verbose", "show", "cancel", "create", "drop"];
+
+    /// <summary>The shared string for a verb written in lower case, as tools send them; null for anything else.</summary>
+    private static string? KnownWord(ReadOnlySpan<char> word)
+    {
+        foreach (var verb in Verbs)
+            if (word.SequenceEqual(verb)) return verb;
+        return null;
+    }
+
+    /// <summary>Word <paramref name="index"/> of <paramref name="words"/> (split on single spaces).</summary>
+    private static ReadOnlySpan<char> WordAt(ReadOnlySpan<char> words, int index)
+    {
+        for (var i = 0; i < index; i++) words = words[(words.IndexOf(' ') + 1)..];
+        var end = words.IndexOf(' ');
+        return end < 0 ? words : words[..end];
+    }
+
+    /// <summary>The words from <paramref name="skip"/> on as strings, optionally without the empty ones.</summary>
+    private static string[] Words(ReadOnlySpan<char> words, int count, int skip, bool keepEmpty)
+    {
+        if (skip >= count) return Array.Empty<string>();
+        for (var i = 0; i < skip; i++) words = words[(words.IndexOf(' ') + 1)..];
+        var kept = 0;
+        var scan = words;
+        for (var i = skip; i < count; i++)
+        {
+            var end = scan.IndexOf(' ');
+            var w = end < 0 ? scan : scan[..end];
+            if (keepEmpty || !w.IsEmpty) kept++;
+            scan = end < 0 ? ReadOnlySpan<char>.Empty : scan[(end + 1)..];
+        }
+        if (kept == 0) return Array.Empty<string>();
+        var result = new string[kept];
+        var at = 0;
+        for (var i = skip; i < count; i++)
+        {
+            var end = words.IndexOf(' ');
+            var w = end < 0 ? words : words[..end];
+            if (keepEmpty || !w.IsEmpty) result[at++] = w.ToString();
+            words = end < 0 ? ReadOnlySpan<char>.Empty : words[(end + 1)..];
+        }
+        return result;
     }
 }

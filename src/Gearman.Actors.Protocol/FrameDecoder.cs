@@ -17,7 +17,8 @@ public sealed class FrameDecoder
     private readonly int _maxLineLength;
     private readonly byte[] _header = new byte[PacketHeader.Size];
     private readonly BodyBuffer _body = new();
-    private readonly List<byte> _line = new();
+    private byte[] _line = Array.Empty<byte>();   // the text line so far; grows with the bytes received
+    private int _lineLength;
     private State _state = State.Start;
     private int _headerFill;
     private Magic _magic;
@@ -53,7 +54,7 @@ public sealed class FrameDecoder
                     if (input.IsEmpty) { frame = default; return false; }
                     _state = input[0] == 0 ? State.Header : State.Line;
                     _headerFill = 0;
-                    _line.Clear();
+                    _lineLength = 0;
                     continue;
 
                 case State.Header:
@@ -92,7 +93,7 @@ public sealed class FrameDecoder
                     var nl = input.IndexOf((byte)'\n');
                     var take = nl < 0 ? input.Length : nl;
                     // One byte of slack for the "\r" of a "\r\n" ending, which is not part of the line.
-                    var length = _line.Count + take;
+                    var length = _lineLength + take;
                     var tooLong = length > _maxLineLength + 1 ||
                                   (length == _maxLineLength + 1 && nl >= 0 && LastLineByte(input, take) != (byte)'\r');
                     if (tooLong)
@@ -101,13 +102,15 @@ public sealed class FrameDecoder
                         frame = Frame.Failed(FatalReason.LineTooLong);
                         return true;
                     }
-                    foreach (var b in input[..take]) _line.Add(b);
+                    if (nl >= 0 && _lineLength == 0)
+                    {
+                        // The whole line is in this read: no copy.
+                        input = Complete(input, take, out frame);
+                        return true;
+                    }
+                    AppendLine(input[..take]);
                     if (nl < 0) { input = ReadOnlySpan<byte>.Empty; frame = default; return false; }
-                    input = input[(nl + 1)..];
-                    _state = State.Start;
-                    var count = _line.Count;
-                    if (count > 0 && _line[count - 1] == (byte)'\r') count--;
-                    frame = Frame.Text(Latin1(_line, count));
+                    input = Complete(input, take, out frame);
                     return true;
                 }
             }
@@ -154,13 +157,46 @@ public sealed class FrameDecoder
     }
 
     private byte LastLineByte(ReadOnlySpan<byte> input, int take) =>
-        take > 0 ? input[take - 1] : _line.Count > 0 ? _line[^1] : (byte)0;
+        take > 0 ? input[take - 1] : _lineLength > 0 ? _line[_lineLength - 1] : (byte)0;
 
-    private static string Latin1(List<byte> bytes, int count)
+    private void AppendLine(ReadOnlySpan<byte> bytes)
     {
-        if (count == 0) return string.Empty;
-        Span<byte> tmp = count <= 1024 ? stackalloc byte[count] : new byte[count];
-        for (var i = 0; i < count; i++) tmp[i] = bytes[i];
-        return Encoding.Latin1.GetString(tmp);
+        if (bytes.IsEmpty) return;
+        var needed = _lineLength + bytes.Length;
+        if (needed > _line.Length)
+        {
+            // Doubling, capped by the longest line accepted (plus its "\r"); a line never exceeds that here.
+            var size = (int)Math.Max(needed, Math.Min(Math.Max(256L, _line.Length * 2L), _maxLineLength + 1L));
+            Array.Resize(ref _line, size);
+        }
+        bytes.CopyTo(_line.AsSpan(_lineLength));
+        _lineLength = needed;
     }
+
+    /// <summary>Ends the line whose "\n" is at <paramref name="nl"/> in <paramref name="input"/>; returns the input after it.</summary>
+    private ReadOnlySpan<byte> Complete(ReadOnlySpan<byte> input, int nl, out Frame frame)
+    {
+        ReadOnlySpan<byte> line = _lineLength == 0 ? input[..nl] : _line.AsSpan(0, _lineLength);
+        if (!line.IsEmpty && line[^1] == (byte)'\r') line = line[..^1];
+        frame = Frame.Text(TextLine(line));
+        _lineLength = 0;
+        if (_line.Length > 4096) _line = Array.Empty<byte>();   // a long line's buffer is not kept for the connection's life
+        _state = State.Start;
+        return input[(nl + 1)..];
+    }
+
+    /// <summary>
+    /// The line as a Latin-1 string. The lines monitoring tools send over and over (gearadmin --status and the like)
+    /// are answered with one shared string each, so polling a server does not allocate.
+    /// </summary>
+    private static string TextLine(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty) return string.Empty;
+        foreach (var known in KnownLines)
+            if (line.Length == known.Length && Ascii.Equals(line, known)) return known;
+        return Encoding.Latin1.GetString(line);
+    }
+
+    private static readonly string[] KnownLines =
+        ["status", "workers", "version", "getpid", "prioritystatus", "show jobs", "show unique jobs", "verbose"];
 }

@@ -13,7 +13,12 @@ public static class Latin1
     {
         if (bytes.IsEmpty) return string.Empty;
         if (bytes.IsSingleSegment) return Encoding.Latin1.GetString(bytes.FirstSpan);
-        return Encoding.Latin1.GetString(bytes.ToArray());
+        // One char per byte: widen each segment straight into the new string, with no copy of the bytes.
+        return string.Create(checked((int)bytes.Length), bytes, static (chars, seq) =>
+        {
+            foreach (var segment in seq)
+                chars = chars[Encoding.Latin1.GetChars(segment.Span, chars)..];
+        });
     }
 
     public static string GetString(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? string.Empty : Encoding.Latin1.GetString(bytes);

@@ -41,23 +41,47 @@ public readonly struct PacketArgs
     public static bool TrySplit(in ReadOnlySequence<byte> body, int count, out PacketArgs args)
     {
         if (count is < 0 or > MaxArgs) throw new ArgumentOutOfRangeException(nameof(count));
-        var a = new ReadOnlySequence<byte>[MaxArgs];
         args = default;
         if (count == 0)
         {
             args = new PacketArgs(0, default, default, default, default, default);
             return true;
         }
-        var rest = body;
-        for (var i = 0; i < count - 1; i++)
+        // The slices live in an inline array on the stack: splitting allocates nothing.
+        var a = new Slices();
+        if (body.IsSingleSegment)
         {
-            var nul = rest.PositionOf((byte)0);
-            if (nul is null) return false;
-            a[i] = rest.Slice(0, nul.Value);
-            rest = rest.Slice(rest.GetPosition(1, nul.Value));
+            // The common case (every body under 1 MiB): search the span, slice by offset.
+            var span = body.FirstSpan;
+            var start = 0;
+            for (var i = 0; i < count - 1; i++)
+            {
+                var nul = span[start..].IndexOf((byte)0);
+                if (nul < 0) return false;
+                a[i] = body.Slice(start, nul);
+                start += nul + 1;
+            }
+            a[count - 1] = body.Slice(start);
         }
-        a[count - 1] = rest;
+        else
+        {
+            var rest = body;
+            for (var i = 0; i < count - 1; i++)
+            {
+                var nul = rest.PositionOf((byte)0);
+                if (nul is null) return false;
+                a[i] = rest.Slice(0, nul.Value);
+                rest = rest.Slice(rest.GetPosition(1, nul.Value));
+            }
+            a[count - 1] = rest;
+        }
         args = new PacketArgs(count, a[0], a[1], a[2], a[3], a[4]);
         return true;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(MaxArgs)]
+    private struct Slices
+    {
+        private ReadOnlySequence<byte> _first;
     }
 }

@@ -521,4 +521,32 @@ public class FrameDecoderTests
         Assert.Equal("fatal BadMagic", Frame.Failed(FatalReason.BadMagic).ToString());
         Assert.Equal("Response EchoRes (3 bytes)", Frame.Packet(Magic.Response, 17, new System.Buffers.ReadOnlySequence<byte>(new byte[3])).ToString());
     }
+
+    [Fact]
+    public void Long_text_line_across_many_reads_then_a_short_one()
+    {
+        var decoder = new FrameDecoder();
+        var longLine = string.Concat(Enumerable.Range(0, 1000).Select(i => (char)('a' + i % 26) + "bcdefghij"));   // 10,000 chars
+        var stream = Wire.Bytes(longLine + "\r\nstatus\n");
+        var lines = new List<string>();
+        for (var at = 0; at < stream.Length; at += 777)
+        {
+            ReadOnlySpan<byte> input = stream.AsSpan(at, Math.Min(777, stream.Length - at));
+            while (decoder.TryDecode(ref input, out var frame)) lines.Add(frame.Line!);
+        }
+        Assert.Equal(new[] { longLine, "status" }, lines);
+    }
+
+    [Theory]
+    [InlineData("Status\n", "Status")]
+    [InlineData("status \n", "status ")]
+    [InlineData("statusx\n", "statusx")]
+    [InlineData("stat\n", "stat")]
+    public void Lines_close_to_the_common_polls_keep_their_exact_text(string wire, string expected)
+    {
+        var decoder = new FrameDecoder();
+        ReadOnlySpan<byte> input = Wire.Bytes(wire);
+        Assert.True(decoder.TryDecode(ref input, out var frame));
+        Assert.Equal(expected, frame.Line);
+    }
 }
