@@ -1,4 +1,3 @@
-using System.Text;
 using Gearman.Actors.Client.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -45,15 +44,6 @@ public sealed class GearmanWorker : IAsyncDisposable
         if (Volatile.Read(ref _state) != 0) throw new InvalidOperationException("register functions before StartAsync");
         _functions[function] = new Registration(handler, timeout);
         return this;
-    }
-
-    /// <summary>Registers a function whose handler takes and returns text (UTF-8).</summary>
-    public GearmanWorker Register(string function, Func<string, CancellationToken, Task<string>> handler, TimeSpan? timeout = null)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        return Register(function, async (job, ct) =>
-            (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(await handler(Encoding.UTF8.GetString(job.Payload.Span), ct).ConfigureAwait(false)),
-            timeout);
     }
 
     /// <summary>
