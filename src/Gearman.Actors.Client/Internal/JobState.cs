@@ -59,8 +59,10 @@ internal sealed class JobState : PendingReply
     /// <summary>Cancels the wait (not the job: the protocol cannot withdraw a submitted job).</summary>
     public void WatchCancellation(CancellationToken cancel)
     {
-        if (cancel.CanBeCanceled)
-            _cancellation = cancel.UnsafeRegister(static (s, token) => ((JobState)s!).Cancel(token), this);
+        if (!cancel.CanBeCanceled) return;
+        _cancellation = cancel.UnsafeRegister(static (s, token) => ((JobState)s!).Cancel(token), this);
+        // The answer may have come before the registration: then nothing is left to cancel.
+        if (IsFinished) _cancellation.Dispose();
     }
 
     public void OnEvent(in JobEvent e)
