@@ -205,4 +205,31 @@ public abstract partial class ClientWorkerContract<TServer>
         Assert.Equal(2, Volatile.Read(ref ran));
         Assert.Equal("echo", Text(await client.EchoAsync(Bytes("echo")).Within("ECHO_RES")));
     }
+
+    [SkippableFact]
+    public async Task A_scheduled_job_waits_for_its_time_and_one_due_already_runs_at_once()
+    {
+        Server.RequireAvailable();
+        var f = NewName("epoch");
+        var client = NewClient();
+        var later = await client.ScheduleAsync(f, Bytes("in an hour"), DateTimeOffset.UtcNow.AddHours(1)).Within("JOB_CREATED later");
+        Assert.Equal(new JobStatus(later, true, false, 0, 0), await client.GetStatusAsync(later).Within("STATUS_RES"));
+
+        var ran = new List<string>();
+        var dueRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await StartWorkerAsync(w => w.Register(f, (job, _) =>
+        {
+            lock (ran) ran.Add(Text(job.Payload));
+            if (Text(job.Payload) == "due") dueRan.TrySetResult();
+            return ValueTask.FromResult(job.Payload);
+        }));
+        var due = await client.ScheduleAsync(f, Bytes("due"), DateTimeOffset.UtcNow.AddMinutes(-1)).Within("JOB_CREATED due");
+        Assert.NotEqual(later, due);
+
+        await dueRan.Task.Within("the job that was due");
+        // A foreground job after it runs too, and the one scheduled for later still has not.
+        Assert.Equal("now", Text(await client.SubmitAsync(f, Bytes("now")).Within("a job after the scheduled ones")));
+        lock (ran) Assert.Equal(new[] { "due", "now" }, ran);
+        Assert.Equal(new JobStatus(later, true, false, 0, 0), await client.GetStatusAsync(later).Within("STATUS_RES"));
+    }
 }
