@@ -580,4 +580,23 @@ Task("Bench")
     if (failures.Count > 0) throw new Exception("bench: " + string.Join("; ", failures));
 });
 
+// dotnet pack of the library projects (Release) into artifacts/packages: Gearman.Actors.Protocol,
+// Gearman.Actors.Client and Gearman.Actors, with symbol packages.
+Task("Pack")
+    .Does(() =>
+{
+    var output = root.Combine("artifacts/packages");
+    EnsureDirectoryExists(output);
+    CleanDirectory(output);
+    foreach (var project in new[] { "src/Gearman.Actors.Protocol", "src/Gearman.Actors.Client", "src/Gearman.Actors" })
+    {
+        DotNetPack(root.Combine(project).FullPath, new DotNetPackSettings
+        {
+            Configuration = "Release",
+            OutputDirectory = output,
+        });
+    }
+    foreach (var package in GetFiles($"{output}/*.nupkg")) Information($"packed {package.GetFilename()}");
+});
+
 RunTarget(target);
