@@ -94,6 +94,21 @@ public sealed class DocExamplesTests : IClassFixture<BrokerServer>
                 $"this code block of docs/client.md is not in DocExamplesTests.cs:\n{block}");
     }
 
+    [Fact]
+    public void The_client_example_of_the_readme_appears_in_this_file()
+    {
+        var root = RepositoryRoot();
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var section = Regex.Match(readme, "## A .NET client and worker\n(.*?)\n## ", RegexOptions.Singleline);
+        Assert.True(section.Success, "README.md has no section \"A .NET client and worker\"");
+        var source = File.ReadAllLines(Path.Combine(root, "tests", "Gearman.Actors.Client.Tests", "DocExamplesTests.cs"));
+        var blocks = Regex.Matches(section.Groups[1].Value, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(blocks);
+        foreach (var block in blocks)
+            Assert.True(ContainsIndented(source, block.TrimEnd('\n').Split('\n')),
+                $"this code block of README.md is not in DocExamplesTests.cs:\n{block}");
+    }
+
     /// <summary>True when <paramref name="block"/> occurs as consecutive lines of <paramref name="source"/>, all indented alike.</summary>
     private static bool ContainsIndented(string[] source, string[] block)
     {
