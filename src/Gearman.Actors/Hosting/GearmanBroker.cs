@@ -51,10 +51,14 @@ public sealed class GearmanBroker
         var bound = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listener = system.ActorOf(Net.Listener.Props(context, bound), "gearman-listener");
         var endpoint = await bound.Task.WaitAsync(cancel);
-        // Stop taking connections first when the node shuts down; open ones keep working while shards hand off.
+        // Stop taking connections first when the node shuts down. In a cluster the open ones keep working while shards
+        // hand off to the other nodes; a node that is alone closes them, since their requests could only wait in the
+        // shard region for a home that never comes and hold up the shutdown until its timeout.
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "gearman-unbind", () =>
         {
-            listener.Tell(Net.Listener.StopAccepting.Instance);
+            var cluster = Cluster.Get(system);
+            var alone = !cluster.State.Members.Any(m => m.Status == MemberStatus.Up && !m.Address.Equals(cluster.SelfAddress));
+            listener.Tell(alone ? PoisonPill.Instance : Net.Listener.StopAccepting.Instance);
             return Task.FromResult(Akka.Done.Instance);
         });
         return new GearmanBroker(system, context, listener, endpoint);
