@@ -28,7 +28,7 @@ root.SetAction(async (parse, cancel) =>
         var settings = BrokerSettings.FromConfig(config);
         if (settings.QueueType == "sqlite" && clustered)
             throw new ArgumentException("a sqlite job store is local to one node; a cluster needs -q postgres (or -q builtin)");
-        config = Gearman.Actors.Persistence.StoreConfig.Apply(config);
+        config = GearmanBroker.CompleteConfig(config);
     }
     catch (Exception ex) when (ex is ArgumentException or IOException or Microsoft.Data.Sqlite.SqliteException)
     {

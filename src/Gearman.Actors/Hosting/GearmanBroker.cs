@@ -1,44 +1,69 @@
 using System.Net;
-using System.Reflection;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Gearman.Actors.Directory;
-using Gearman.Actors.Net;
+using Gearman.Actors.InProcess;
 using Gearman.Actors.Queues;
 
 namespace Gearman.Actors.Hosting;
 
 /// <summary>
-/// Starts the broker inside an ActorSystem: the sharded function queues and the TCP listener. The system must use
-/// the cluster provider; a node that is not told to join a cluster joins itself and is a one-node cluster.
+/// Starts the broker inside an ActorSystem: the sharded function queues, the in-process gateway and (unless told
+/// otherwise) the TCP listener. The system must use the cluster provider; a node that is not told to join a cluster
+/// joins itself and is a one-node cluster. The standalone server and the Akka.Hosting extension both start the
+/// broker through <see cref="StartAsync(ActorSystem, BrokerSettings, BrokerStartup, CancellationToken)"/>.
 /// </summary>
 public sealed class GearmanBroker
 {
     public const string QueueTypeName = "gearman-queue";
+    public const string GatewayName = "gearman-in-process";
 
-    private GearmanBroker(ActorSystem system, BrokerContext context, IActorRef listener, EndPoint endpoint)
+    private GearmanBroker(ActorSystem system, BrokerContext context, IActorRef? listener, EndPoint? endpoint, IActorRef gateway)
     {
         System = system;
         Context = context;
         Listener = listener;
         Endpoint = endpoint;
+        Gateway = gateway;
+        InProcess = new GearmanInProcessBroker(gateway);
     }
 
     public ActorSystem System { get; }
     public BrokerContext Context { get; }
-    public IActorRef Listener { get; }
-    /// <summary>The address the broker listens on (with the real port when port 0 was asked for).</summary>
-    public EndPoint Endpoint { get; }
+    /// <summary>The TCP listener; null when the broker was started without one.</summary>
+    public IActorRef? Listener { get; }
+    /// <summary>The address the broker listens on (with the real port when port 0 was asked for); null without a listener.</summary>
+    public EndPoint? Endpoint { get; }
+    /// <summary>The actor that supervises in-process client requests and workers.</summary>
+    public IActorRef Gateway { get; }
+    /// <summary>Submits jobs and runs workers in this process, with no TCP in between.</summary>
+    public IGearmanBroker InProcess { get; }
 
     /// <summary>The broker's HOCON defaults (config/gearman.conf), to put under an application's own config.</summary>
     public static Config DefaultConfig { get; } = LoadDefaultConfig();
 
-    public static async Task<GearmanBroker> StartAsync(ActorSystem system, BrokerSettings settings, CancellationToken cancel = default)
+    /// <summary>
+    /// An application's config with everything the broker needs under it: the defaults of config/gearman.conf and,
+    /// when <c>gearman.queue-type</c> is sqlite or postgres, the SQL journal, snapshot store and remember-entities.
+    /// </summary>
+    public static Config CompleteConfig(Config application) =>
+        Persistence.StoreConfig.Apply(application.WithFallback(DefaultConfig));
+
+    /// <summary>Completes when a broker has started in <paramref name="system"/>, whichever path started it.</summary>
+    public static Task<GearmanBroker> WhenStarted(ActorSystem system) => StartedBrokers.Get(system).Started;
+
+    public static Task<GearmanBroker> StartAsync(ActorSystem system, BrokerSettings settings, CancellationToken cancel = default) =>
+        StartAsync(system, settings, BrokerStartup.Default, cancel);
+
+    public static async Task<GearmanBroker> StartAsync(ActorSystem system, BrokerSettings settings, BrokerStartup startup,
+        CancellationToken cancel = default)
     {
+        if (system is ExtendedActorSystem { Provider: not Akka.Cluster.ClusterActorRefProvider })
+            throw new InvalidOperationException("the Gearman broker needs akka.actor.provider = cluster (its queues are sharded)");
         var context = new BrokerContext(settings);
-        await JoinAsync(system, cancel);
+        await JoinAsync(system, startup.JoinSelfWithoutSeedNodes, cancel);
         context.Queues = await ClusterSharding.Get(system).StartAsync(
             QueueTypeName,
             _ => FunctionQueue.Props(context),
@@ -48,6 +73,15 @@ public sealed class GearmanBroker
             HandOff.Instance);
         system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
         if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues, settings), "gearman-queue-revival");
+        var gateway = system.ActorOf(InProcessGateway.Props(context), GatewayName);
+        var (listener, endpoint) = startup.Listen ? await ListenAsync(system, context, cancel) : (null, null);
+        var broker = new GearmanBroker(system, context, listener, endpoint, gateway);
+        StartedBrokers.Get(system).Announce(broker);
+        return broker;
+    }
+
+    private static async Task<(IActorRef?, EndPoint?)> ListenAsync(ActorSystem system, BrokerContext context, CancellationToken cancel)
+    {
         var bound = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listener = system.ActorOf(Net.Listener.Props(context, bound), "gearman-listener");
         var endpoint = await bound.Task.WaitAsync(cancel);
@@ -61,15 +95,15 @@ public sealed class GearmanBroker
             listener.Tell(alone ? PoisonPill.Instance : Net.Listener.StopAccepting.Instance);
             return Task.FromResult(Akka.Done.Instance);
         });
-        return new GearmanBroker(system, context, listener, endpoint);
+        return (listener, endpoint);
     }
 
-    private static async Task JoinAsync(ActorSystem system, CancellationToken cancel)
+    private static async Task JoinAsync(ActorSystem system, bool joinSelf, CancellationToken cancel)
     {
         var cluster = Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        if (system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
+        if (joinSelf && system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
         await up.Task.WaitAsync(cancel);
     }
 

@@ -25,7 +25,7 @@ public sealed class BrokerServer : IGearmanServer, IAsyncLifetime
         _system = ActorSystem.Create("gearman-client-test", config);
         using var cts = new CancellationTokenSource(Waits.Long);
         var broker = await GearmanBroker.StartAsync(_system, BrokerSettings.FromConfig(_system.Settings.Config), cts.Token);
-        Port = ((IPEndPoint)broker.Endpoint).Port;
+        Port = ((IPEndPoint)broker.Endpoint!).Port;
     }
 
     public async Task StopAsync()
