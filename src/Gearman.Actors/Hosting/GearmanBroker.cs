@@ -46,7 +46,7 @@ public sealed class GearmanBroker
 
     /// <summary>
     /// An application's config with everything the broker needs under it: the defaults of config/gearman.conf and,
-    /// when <c>gearman.queue-type</c> is sqlite or postgres, the SQL journal, snapshot store and remember-entities.
+    /// when <c>gearman.queue-type</c> is sqlite or postgres, the SQL journal and snapshot store.
     /// </summary>
     public static Config CompleteConfig(Config application) =>
         Persistence.StoreConfig.Apply(application.WithFallback(DefaultConfig));

@@ -6,8 +6,7 @@ namespace Gearman.Actors.Persistence;
 
 /// <summary>
 /// Turns <c>gearman.queue-type</c> into the Akka.Persistence settings the broker needs: the SQL journal and
-/// snapshot store (SQLite file or PostgreSQL), and sharding's remember-entities on the same journal, so that a
-/// queue with pending jobs starts again by itself after a restart or on a new node.
+/// snapshot store (SQLite file or PostgreSQL). Queues with pending jobs are started again by <see cref="QueueRevival"/>.
 /// </summary>
 public static class StoreConfig
 {
@@ -44,12 +43,6 @@ public static class StoreConfig
               snapshot-store.auto-start-snapshot-stores = ["akka.persistence.snapshot-store.sql"]
               journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}", use-clone-connection = false }
               snapshot-store.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}" }
-            }
-            akka.cluster.sharding {
-              remember-entities = on
-              remember-entities-store = eventsourced
-              journal-plugin-id = "akka.persistence.journal.sql"
-              snapshot-plugin-id = "akka.persistence.snapshot-store.sql"
             }
             """);
         return config.WithFallback(plugins).WithFallback(SqlPersistence.DefaultConfiguration);
