@@ -80,56 +80,24 @@ public sealed class DocExamplesTests : IClassFixture<BrokerServer>
         Assert.Equal("ping", Encoding.UTF8.GetString(echoed.Span));
     }
 
+    private const string ThisFile = "tests/Gearman.Actors.Client.Tests/DocExamplesTests.cs";
+
     [Fact]
     public void Every_code_block_of_the_client_guide_appears_in_this_file()
     {
-        var root = RepositoryRoot();
-        var guide = File.ReadAllText(Path.Combine(root, "docs", "client.md"));
-        var source = File.ReadAllLines(Path.Combine(root, "tests", "Gearman.Actors.Client.Tests", "DocExamplesTests.cs"));
-        var blocks = Regex.Matches(guide, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
-
+        var blocks = DocBlocks.CSharpBlocks(File.ReadAllText(Path.Combine(DocBlocks.RepositoryRoot(), "docs", "client.md")));
         Assert.True(blocks.Count >= 6, $"expected the guide's C# examples, found {blocks.Count} blocks");
-        foreach (var block in blocks)
-            Assert.True(ContainsIndented(source, block.TrimEnd('\n').Split('\n')),
-                $"this code block of docs/client.md is not in DocExamplesTests.cs:\n{block}");
+        DocBlocks.AssertAllIn(blocks, ThisFile, "docs/client.md");
     }
 
     [Fact]
     public void The_client_example_of_the_readme_appears_in_this_file()
     {
-        var root = RepositoryRoot();
-        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(DocBlocks.RepositoryRoot(), "README.md"));
         var section = Regex.Match(readme, "## A .NET client and worker\n(.*?)\n## ", RegexOptions.Singleline);
         Assert.True(section.Success, "README.md has no section \"A .NET client and worker\"");
-        var source = File.ReadAllLines(Path.Combine(root, "tests", "Gearman.Actors.Client.Tests", "DocExamplesTests.cs"));
-        var blocks = Regex.Matches(section.Groups[1].Value, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
+        var blocks = DocBlocks.CSharpBlocks(section.Groups[1].Value);
         Assert.NotEmpty(blocks);
-        foreach (var block in blocks)
-            Assert.True(ContainsIndented(source, block.TrimEnd('\n').Split('\n')),
-                $"this code block of README.md is not in DocExamplesTests.cs:\n{block}");
-    }
-
-    /// <summary>True when <paramref name="block"/> occurs as consecutive lines of <paramref name="source"/>, all indented alike.</summary>
-    private static bool ContainsIndented(string[] source, string[] block)
-    {
-        for (var start = 0; start + block.Length <= source.Length; start++)
-        {
-            var first = source[start];
-            if (!first.EndsWith(block[0], StringComparison.Ordinal)) continue;
-            var indent = first[..^block[0].Length];
-            if (indent.Trim().Length != 0) continue;
-            var all = true;
-            for (var i = 1; i < block.Length && all; i++)
-                all = block[i].Length == 0 ? source[start + i].Trim().Length == 0 : source[start + i] == indent + block[i];
-            if (all) return true;
-        }
-        return false;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Gearman.Actors.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Gearman.Actors.sln above {AppContext.BaseDirectory}");
+        DocBlocks.AssertAllIn(blocks, ThisFile, "README.md");
     }
 }

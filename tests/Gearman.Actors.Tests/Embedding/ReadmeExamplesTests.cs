@@ -74,36 +74,13 @@ public sealed class ReadmeExamplesTests
     [Fact]
     public void Every_code_block_of_the_readme_embedding_section_appears_in_this_file()
     {
-        var root = RepositoryRoot();
-        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(DocBlocks.RepositoryRoot(), "README.md"));
         var start = readme.IndexOf(Section + "\n", StringComparison.Ordinal);
         Assert.True(start >= 0, $"README.md has no section \"{Section}\"");
         var end = readme.IndexOf("\n## ", start + Section.Length, StringComparison.Ordinal);
-        var section = end < 0 ? readme[start..] : readme[start..end];
-        var source = File.ReadAllLines(Path.Combine(root, "tests", "Gearman.Actors.Tests", "Embedding", "ReadmeExamplesTests.cs"));
-        var blocks = Regex.Matches(section, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
-
+        var blocks = DocBlocks.CSharpBlocks(end < 0 ? readme[start..] : readme[start..end]);
         Assert.Equal(2, blocks.Count);
-        foreach (var block in blocks)
-            Assert.True(ContainsIndented(source, block.TrimEnd('\n').Split('\n')),
-                $"this code block of README.md is not in ReadmeExamplesTests.cs:\n{block}");
-    }
-
-    /// <summary>True when <paramref name="block"/> occurs as consecutive lines of <paramref name="source"/>, all indented alike.</summary>
-    private static bool ContainsIndented(string[] source, string[] block)
-    {
-        for (var start = 0; start + block.Length <= source.Length; start++)
-        {
-            var first = source[start];
-            if (!first.EndsWith(block[0], StringComparison.Ordinal)) continue;
-            var indent = first[..^block[0].Length];
-            if (indent.Trim().Length != 0) continue;
-            var all = true;
-            for (var i = 1; i < block.Length && all; i++)
-                all = block[i].Length == 0 ? source[start + i].Trim().Length == 0 : source[start + i] == indent + block[i];
-            if (all) return true;
-        }
-        return false;
+        DocBlocks.AssertAllIn(blocks, "tests/Gearman.Actors.Tests/Embedding/ReadmeExamplesTests.cs", "README.md");
     }
 
     private static int FreePort()
@@ -113,12 +90,5 @@ public sealed class ReadmeExamplesTests
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         return port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Gearman.Actors.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Gearman.Actors.sln above {AppContext.BaseDirectory}");
     }
 }

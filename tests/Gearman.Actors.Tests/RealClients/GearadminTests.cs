@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Gearman.Actors.Tests.Support;
-using static Gearman.Actors.Tests.Support.RealTools;
+using static Gearman.Actors.Testing.RealTools;
 
 namespace Gearman.Actors.Tests.RealClients;
 

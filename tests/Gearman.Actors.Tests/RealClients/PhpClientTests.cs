@@ -1,5 +1,5 @@
 using Gearman.Actors.Tests.Support;
-using static Gearman.Actors.Tests.Support.RealTools;
+using static Gearman.Actors.Testing.RealTools;
 
 namespace Gearman.Actors.Tests.RealClients;
 

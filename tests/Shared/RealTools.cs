@@ -1,17 +1,18 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Gearman.Actors.Client.Tests.Support;
+namespace Gearman.Actors.Testing;
 
 /// <summary>
-/// The real Gearman programs these tests run: gearmand (gearman-job-server), the <c>gearman</c> CLI (gearman-tools),
-/// <c>perl</c> with Gearman::Client, <c>php</c> with the gearman extension. A missing one skips its tests with the
-/// reason, except on CI (CI=true), where it fails them.
+/// The real Gearman programs the tests run: gearmand (gearman-job-server), the <c>gearman</c> and <c>gearadmin</c>
+/// tools (gearman-tools), <c>perl</c> with Gearman::Client and Gearman::Worker, <c>php</c> with the gearman
+/// extension. A missing one skips its tests with the reason, except on CI (CI=true), where it fails them.
 /// </summary>
 public static class RealTools
 {
     public const string Gearmand = "gearmand";
     public const string Gearman = "gearman";
+    public const string Gearadmin = "gearadmin";
     public const string Perl = "perl";
     public const string Php = "php";
 
@@ -22,12 +23,15 @@ public static class RealTools
     /// <summary>Why the tool cannot be used, or null when it can.</summary>
     public static string? Problem(string tool) => Problems.GetOrAdd(tool, Check);
 
+    public static IReadOnlyList<string> Missing(IEnumerable<string> tools) =>
+        tools.Select(Problem).Where(p => p is not null).Select(p => p!).ToList();
+
     /// <summary>
     /// Skips the running test (a <see cref="SkippableFactAttribute"/>) when a tool is missing, or fails it on CI.
     /// </summary>
     public static void Require(params string[] tools)
     {
-        var missing = tools.Select(Problem).Where(p => p is not null).ToList();
+        var missing = Missing(tools);
         if (missing.Count == 0) return;
         var message = "required tool missing: " + string.Join("; ", missing) +
                       ". Install with: apt-get install -y gearman-job-server gearman-tools libgearman-client-perl php-cli php-gearman";
@@ -46,10 +50,12 @@ public static class RealTools
     private static string? Check(string tool) => tool switch
     {
         Gearmand => Find(Gearmand) is null ? "`gearmand` is not installed (Debian package gearman-job-server)" : null,
-        Gearman => Find(Gearman) is null ? "`gearman` is not on PATH (Debian package gearman-tools)" : null,
+        Gearman or Gearadmin => Find(tool) is null ? $"`{tool}` is not on PATH (Debian package gearman-tools)" : null,
         Perl => Find("perl") is null
             ? "`perl` is not on PATH"
-            : Runs("perl", "-MGearman::Client", "-e", "1") ? null : "perl lacks Gearman::Client (Debian package libgearman-client-perl)",
+            : Runs("perl", "-MGearman::Client", "-MGearman::Worker", "-e", "1")
+                ? null
+                : "perl lacks Gearman::Client/Gearman::Worker (Debian package libgearman-client-perl)",
         Php => Find("php") is null
             ? "`php` is not on PATH (Debian package php-cli)"
             : Runs("php", "-r", "exit(extension_loaded('gearman') ? 0 : 1);") ? null : "php lacks the gearman extension (Debian package php-gearman)",

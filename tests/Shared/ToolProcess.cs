@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Gearman.Actors.Tests.Support;
+namespace Gearman.Actors.Testing;
 
 public sealed record ToolResult(string Command, int ExitCode, string Stdout, string Stderr)
 {
@@ -42,7 +42,7 @@ public sealed class ToolProcess : IDisposable
     public static ToolProcess Start(string tool, params string[] args)
     {
         RealTools.Require(tool);
-        var psi = new ProcessStartInfo(tool)
+        var psi = new ProcessStartInfo(RealTools.Find(tool) ?? tool)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
