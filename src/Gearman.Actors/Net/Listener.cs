@@ -35,8 +35,18 @@ public sealed class Listener : UntypedActor
     protected override void PreStart()
     {
         var s = _ctx.Settings;
-        var address = IPAddress.TryParse(s.ListenHost, out var ip) ? ip : System.Net.Dns.GetHostAddresses(s.ListenHost).First();
-        Context.System.Tcp().Tell(new Tcp.Bind(Self, new IPEndPoint(address, s.Port), s.Backlog));
+        try
+        {
+            var address = IPAddress.TryParse(s.ListenHost, out var ip) ? ip : System.Net.Dns.GetHostAddresses(s.ListenHost).First();
+            Context.System.Tcp().Tell(new Tcp.Bind(Self, new IPEndPoint(address, s.Port), s.Backlog));
+        }
+        catch (Exception ex)
+        {
+            // An unknown host or invalid akka.io.tcp settings: an actor that fails to start gets no PostStop, so the
+            // broker's start would otherwise wait for the bind for ever.
+            _bound.TrySetException(new InvalidOperationException($"cannot listen on {s.ListenHost}:{s.Port}: {ex.Message}", ex));
+            throw;
+        }
     }
 
     protected override void PostStop()
