@@ -4,6 +4,7 @@
 //   dotnet cake --target=Test            # default: build, then run every test project
 //   dotnet cake --target=Conformance     # ../shared/conformance against the built server
 //   dotnet cake --target=ClusterKill     # three-node cluster: conformance on one node, SIGKILL of another under load
+//   dotnet cake --target=Pack            # NuGet packages (codec, client, broker, hosting) into artifacts/packages
 //   dotnet cake --target=Bench --rounds=3 --bench-out=docs/bench-results.txt
 //
 // Everything this script writes goes under TestResults/ (ignored by git), except --bench-out.
@@ -588,7 +589,7 @@ Task("Pack")
     var output = root.Combine("artifacts/packages");
     EnsureDirectoryExists(output);
     CleanDirectory(output);
-    foreach (var project in new[] { "src/Gearman.Actors.Protocol", "src/Gearman.Actors.Client", "src/Gearman.Actors" })
+    foreach (var project in new[] { "src/Gearman.Actors.Protocol", "src/Gearman.Actors.Client", "src/Gearman.Actors", "src/Gearman.Actors.Hosting" })
     {
         DotNetPack(root.Combine(project).FullPath, new DotNetPackSettings
         {
