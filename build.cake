@@ -7,7 +7,8 @@
 //   dotnet cake --target=Pack            # NuGet packages (codec, client, broker, hosting) into artifacts/packages
 //   dotnet cake --target=Bench --rounds=3 --bench-out=docs/bench-results.txt
 //
-// Everything this script writes goes under TestResults/ (ignored by git), except --bench-out.
+// Everything this script writes goes under TestResults/ (ignored by git), except Pack (artifacts/, ignored too) and
+// Bench (--bench-out and the generated section of docs/benchmarks.md).
 
 using System.Net;
 using System.Net.Sockets;
