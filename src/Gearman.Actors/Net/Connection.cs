@@ -84,6 +84,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
             case WriteAck:
                 _writing = false;
                 _inFlightBytes = 0;
+                _output.WriteAcknowledged();
                 break;
             case ISlotReply reply:
                 OnSlotReply(reply);

@@ -7,6 +7,10 @@ namespace Gearman.Actors.Net;
 /// <summary>
 /// Bytes waiting to be written to one socket. Small packets are encoded back to back into one array, so a burst
 /// of replies leaves as a single write; large payloads are appended by reference, never copied.
+/// An array goes back to this buffer's own small free list once the socket acknowledges the write that carried
+/// it, so a busy connection allocates nothing per write. The list is private, not the shared ArrayPool: with the
+/// shared pool, clients under load were sent stale packets (one job handle twice), while a private list of the
+/// same arrays, reused at once by the same connection, never was. The cause in the shared pool was not found.
 /// </summary>
 internal sealed class OutputBuffer : IBufferWriter<byte>
 {
@@ -18,6 +22,14 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
     private int _fill;
     private readonly List<ByteString> _parts = new();
     private long _partsBytes;
+    /// <summary>Pooled arrays sealed into <see cref="_parts"/> and not yet taken.</summary>
+    private readonly List<byte[]> _sealed = new();
+    /// <summary>Pooled arrays of the write the socket has not acknowledged yet.</summary>
+    private readonly List<byte[]> _inFlight = new();
+    /// <summary>Acknowledged arrays ready for the next packets; at most <see cref="MaxSpare"/>, none over <see cref="MaxPooled"/> bytes.</summary>
+    private readonly Stack<byte[]> _spare = new();
+    private const int MaxSpare = 2;
+    private const int MaxPooled = 64 * 1024;
 
     /// <summary>Bytes buffered and not yet handed to the socket.</summary>
     public long Buffered => _partsBytes + _fill;
@@ -77,14 +89,24 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
         }
         _parts.Clear();
         _partsBytes = 0;
+        _inFlight.AddRange(_sealed);
+        _sealed.Clear();
         return command;
+    }
+
+    /// <summary>The socket acknowledged the last write taken: its arrays are free again.</summary>
+    public void WriteAcknowledged()
+    {
+        foreach (var array in _inFlight) Recycle(array);
+        _inFlight.Clear();
     }
 
     private void SealBuffer()
     {
         if (_fill == 0) return;
-        // The array now belongs to the ByteString; the next packet starts a new one.
+        // The ByteString wraps the array without a copy, so it stays out of the pool until the write is acknowledged.
         _parts.Add(ByteString.FromBytes(_buffer, 0, _fill));
+        _sealed.Add(_buffer);
         _partsBytes += _fill;
         _buffer = Array.Empty<byte>();
         _fill = 0;
@@ -94,13 +116,18 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
     {
         var need = Math.Max(sizeHint, 1);
         if (_buffer.Length - _fill >= need) return;
-        if (_fill == 0)
+        var size = _fill == 0 ? Math.Max(need, MinChunk) : Math.Max(_buffer.Length * 2, _fill + Math.Max(need, MinChunk));
+        var grown = _spare.TryPeek(out var spare) && spare.Length >= size ? _spare.Pop() : new byte[size];
+        if (_buffer.Length > 0)
         {
-            _buffer = new byte[Math.Max(need, MinChunk)];
-            return;
+            _buffer.AsSpan(0, _fill).CopyTo(grown);
+            Recycle(_buffer);
         }
-        var grown = new byte[Math.Max(_buffer.Length * 2, _fill + Math.Max(need, MinChunk))];
-        _buffer.AsSpan(0, _fill).CopyTo(grown);
         _buffer = grown;
+    }
+
+    private void Recycle(byte[] array)
+    {
+        if (_spare.Count < MaxSpare && array.Length <= MaxPooled) _spare.Push(array);
     }
 }
