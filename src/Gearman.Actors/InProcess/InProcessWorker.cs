@@ -72,7 +72,7 @@ internal sealed class InProcessWorker : UntypedActor, IWithTimers
         {
             case JobAssigned assigned when assigned.Seq != _grab:
                 // The grab was given up (it timed out, or its queue moved): give the job back rather than sit on it.
-                assigned.Job.Tell(ReleaseJob.Instance);
+                assigned.Job.Tell(new ReleaseJob(assigned.Handle));
                 break;
             case JobAssigned assigned:
                 GrabAnswered();

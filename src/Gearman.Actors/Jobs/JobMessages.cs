@@ -31,11 +31,10 @@ public sealed class CancelRunning
 }
 
 /// <summary>The worker gave up the job's function (CANT_DO, RESET_ABILITIES): the job goes back to its queue.</summary>
-public sealed class ReleaseJob
-{
-    public static readonly ReleaseJob Instance = new();
-    private ReleaseJob() { }
-}
+public sealed record ReleaseJob(string Handle);
+
+/// <summary>From a queue to an idle Job actor of its own: run this job for this worker.</summary>
+internal sealed record RunJob(QueuedJob Job, IActorRef Worker, int TimeoutMs);
 
 /// <summary>From a Job actor to its queue: the job ended (completed, failed, or dropped after too many retries).</summary>
 internal sealed record JobEnded(QueuedJob Job, IActorRef Worker, long AckSeq);

@@ -99,7 +99,7 @@ public sealed partial class Connection
     {
         foreach (var (handle, held) in _held.Where(h => h.Value.Function == function).ToList())
         {
-            held.Job.Tell(ReleaseJob.Instance);
+            held.Job.Tell(new ReleaseJob(handle));
             _held.Remove(handle);
         }
     }

@@ -243,7 +243,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
                 break;
             case JobAssigned late when !_slots.IsOpen(late.Seq):
                 // The grab was already answered (it timed out): give the job back rather than sit on it.
-                late.Job.Tell(ReleaseJob.Instance);
+                late.Job.Tell(new ReleaseJob(late.Handle));
                 return;
             case JobAssigned assigned:
                 _held[assigned.Handle] = (assigned.Job, assigned.Function, assigned.Durable);

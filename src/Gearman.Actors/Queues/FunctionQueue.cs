@@ -26,6 +26,9 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private readonly Dictionary<string, QueuedJob> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QueuedJob> _byUnique = new(StringComparer.Ordinal);
     private readonly int[] _running = new int[3];
+    /// <summary>Job actors whose job ended, ready for the next grab.</summary>
+    private readonly Stack<IActorRef> _idleRunners = new();
+    private const int MaxIdleRunners = 64;
     private readonly int[] _maxQueue = new int[3];
     private string _function = "";
     private bool _exists;
@@ -202,7 +205,8 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             return;
         }
         _running[(int)job.Priority]++;
-        var runner = Context.ActorOf(JobActor.Props(job, m.Worker, Self, _workers.TimeoutOf(m.Worker)));
+        var runner = _idleRunners.Count > 0 ? _idleRunners.Pop() : Context.ActorOf(JobActor.Props(Self));
+        runner.Tell(new RunJob(job, m.Worker, _workers.TimeoutOf(m.Worker)));
         job.Runner = runner;
         m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
             Durable: _store is not null && job.Background));
@@ -210,8 +214,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
 
     private void OnJobEnded(JobEnded m)
     {
-        // After anything this queue sent the job before now, so the job can hand those back first.
-        Sender.Tell(PoisonPill.Instance);
+        ReuseRunner(Sender);
         var job = m.Job;
         if (job.Removed)
         {
@@ -225,6 +228,8 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
 
     private void OnJobReturned(QueuedJob job)
     {
+        // Not reused: the job may come back to the same worker, and a result still on its way to this actor for
+        // the earlier run could not be told apart from one for the new run.
         Sender.Tell(PoisonPill.Instance);
         job.Runner = null;
         if (job.Removed) return;
@@ -240,6 +245,17 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         job.Numerator = job.Denominator = "0";
         _lanes.Enqueue(job);
         _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+    }
+
+    /// <summary>
+    /// A Job actor whose job ended for good waits for the next one, up to <see cref="MaxIdleRunners"/> of them. Its
+    /// next job has another handle, which is how it tells late messages for the old one apart. Whatever this queue
+    /// sent it before now reaches it before its next job, so it can hand those back first.
+    /// </summary>
+    private void ReuseRunner(IActorRef runner)
+    {
+        if (_idleRunners.Count < MaxIdleRunners) _idleRunners.Push(runner);
+        else runner.Tell(PoisonPill.Instance);
     }
 
     private void OnGetJobStatus(GetJobStatus m)

@@ -115,7 +115,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 w.Byte((byte)m.Type); w.String(m.Handle); w.Bytes(m.Data); w.String(m.Numerator); w.String(m.Denominator); w.Long(m.AckSeq);
                 break;
             case JobRevoked m: w.String(m.Handle); break;
-            case ReleaseJob: break;
+            case ReleaseJob m: w.String(m.Handle); break;
             case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
             case RestoreJob m:
                 w.String(m.Function); w.String(m.Handle); w.String(m.Unique); w.NullableString(m.UniqueKey); w.Bytes(m.Data);
@@ -209,7 +209,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "AT": return new AdminText(r.Long(), r.String());
             case "WE": return new WorkEvent((PacketType)r.Byte(), r.String(), r.Bytes(), r.String(), r.String(), r.Long());
             case "JR": return new JobRevoked(r.String());
-            case "RJ": return ReleaseJob.Instance;
+            case "RJ": return new ReleaseJob(r.String());
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
             case "RSJ":
             {

@@ -165,7 +165,7 @@ public sealed class CancelJobTests : QueueTestKit
         Sleeping(sleeper);
         Kill(worker);
 
-        watcher.ExpectTerminated(job.Job); // its JobReturned is in the queue's mailbox now
+        watcher.ExpectTerminated(job.Job); // a returned job's actor stops once the queue has handled its JobReturned
         AwaitAssert(() => Assert.Equal(1, Stats().Workers), TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(20));
         Assert.False(sleeper.HasMessages);
         var stats = Stats();

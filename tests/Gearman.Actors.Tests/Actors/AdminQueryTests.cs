@@ -94,10 +94,8 @@ public sealed class AdminQueryTests : OneNodeClusterTestKit
 
         Assert.Equal("alpha\t1\t0\t0\n" + "zeta\t3\t2\t2\n" + ".\n", Query(AdminVerb.Status));
 
-        var watcher = CreateTestProbe();
-        watcher.Watch(job.Job);
         job.Job.Tell(Work(PacketType.WorkComplete, z1), worker2.Ref);
-        watcher.ExpectTerminated(job.Job);
+        AwaitHandedBack(job);
 
         Assert.Equal("alpha\t1\t0\t0\n" + "zeta\t2\t1\t2\n" + ".\n", Query(AdminVerb.Status));
     }

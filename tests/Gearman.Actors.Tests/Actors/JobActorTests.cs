@@ -110,15 +110,12 @@ public sealed class JobActorTests : QueueTestKit
         Register(worker);
         var handle = Submit(client);
         var job = Grab(worker);
-        var watcher = CreateTestProbe();
-        watcher.Watch(job.Job);
 
         Send(worker, job, Work(PacketType.WorkData, handle, "d"));
         Send(worker, job, Work(PacketType.WorkWarning, handle, "w"));
         ExpectWork(client, PacketType.WorkData, handle, "d");
         ExpectWork(client, PacketType.WorkWarning, handle, "w");
 
-        watcher.ExpectNoMsg(Short);
         Assert.True(Status(handle).Running);
         Assert.Equal(1, Stats().Running);
     }
@@ -173,5 +170,54 @@ public sealed class JobActorTests : QueueTestKit
         Finish(worker, job, Work(PacketType.WorkComplete, handle));
         client.ExpectNoMsg(Short);
         Assert.Equal(0, Stats().Running);
+    }
+
+    [Fact]
+    public void A_job_actor_runs_the_next_job_and_ignores_what_was_meant_for_its_earlier_job()
+    {
+        var client = CreateTestProbe();
+        var worker = CreateTestProbe();
+        Register(worker);
+        var first = Submit(client);
+        var firstRun = Grab(worker);
+        Finish(worker, firstRun, Work(PacketType.WorkComplete, first, "r1"));
+        ExpectWork(client, PacketType.WorkComplete, first, "r1");
+
+        var second = Submit(client);
+        var secondRun = Grab(worker);
+        Assert.Equal(firstRun.Job, secondRun.Job);
+
+        // A late result for the first job that waits for durability is acknowledged, never relayed.
+        secondRun.Job.Tell(Work(PacketType.WorkComplete, first, "late") with { AckSeq = 77 }, worker.Ref);
+        Assert.Equal(77, worker.ExpectMsg<Acknowledged>().Seq);
+        // A release meant for the first job does not give the second one back.
+        secondRun.Job.Tell(new ReleaseJob(first), worker.Ref);
+        Assert.True(Status(second).Running);
+
+        Send(worker, secondRun, Work(PacketType.WorkComplete, second, "r2"));
+        ExpectWork(client, PacketType.WorkComplete, second, "r2");
+        client.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void A_job_given_to_a_worker_that_died_meanwhile_goes_back_to_the_queue()
+    {
+        // The job actor still watched this worker from its last job when the worker died; the new job must notice.
+        var client = CreateTestProbe();
+        var worker = CreateTestProbe();
+        Register(worker);
+        var first = Submit(client);
+        var firstRun = Grab(worker);
+        Finish(worker, firstRun, Work(PacketType.WorkComplete, first));
+        ExpectWork(client, PacketType.WorkComplete, first);
+        Kill(worker);
+
+        var second = Submit(client);
+        // A grab the worker sent before it died, reaching the queue after.
+        Queue.Tell(new Grab(Fn, worker.Ref, GrabKind.Plain, Priority.Low, NextSeq()));
+
+        AwaitAssert(() => Assert.Equal(new JobStatus(0, second, true, false, "0", "0"), Status(second) with { Seq = 0 }),
+            TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20));
+        Assert.Equal(1, Assert.Single(Stats().Jobs).Retries);
     }
 }

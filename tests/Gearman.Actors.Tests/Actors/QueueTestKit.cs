@@ -166,13 +166,26 @@ public abstract class QueueTestKit : Akka.TestKit.Xunit2.TestKit
         Unwatch(worker.Ref);
     }
 
-    /// <summary>Completes a job and waits until its actor has stopped, so the queue has its JobEnded queued.</summary>
+    /// <summary>Completes a job and waits until its queue has handled the end.</summary>
     protected void Finish(TestProbe worker, JobAssigned job, WorkEvent final)
     {
-        var watcher = CreateTestProbe();
-        watcher.Watch(job.Job);
         Send(worker, job, final);
-        watcher.ExpectTerminated(job.Job);
+        AwaitHandedBack(job);
+    }
+
+    /// <summary>
+    /// Waits until a job's actor has handed the job back to its queue and the queue has handled that. A status query
+    /// sent to the job actor is answered by the actor while it runs the job, and by the queue once the actor
+    /// has told the queue the job's fate (the query follows that message), so the queue's answer is the event.
+    /// </summary>
+    protected void AwaitHandedBack(JobAssigned job)
+    {
+        var asker = CreateTestProbe();
+        AwaitAssert(() =>
+        {
+            job.Job.Tell(new GetJobStatus(Fn, job.Handle, asker.Ref, 0));
+            Assert.False(asker.ExpectMsg<JobStatus>().Running);
+        }, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
     }
 
     protected static long NowEpoch() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
