@@ -105,10 +105,11 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 m.Worker.Tell(new WorkerRegistered(m.Function, Self));
                 break;
             case UnregisterWorker m:
-                if (_workers.Unregister(m.Worker)) Context.Unwatch(m.Worker);
+                if (_workers.Contains(m.Worker)) Context.Unwatch(m.Worker);
+                OnWorkerGone(m.Worker);
                 break;
             case Terminated m:
-                _workers.Unregister(m.ActorRef);
+                OnWorkerGone(m.ActorRef);
                 break;
             case GetJobStatus m: OnGetJobStatus(m); break;
             case GetUniqueStatus m: OnGetUniqueStatus(m); break;
@@ -197,16 +198,17 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
 
     private void OnGrab(Grab m)
     {
-        _workers.Awake(m.Worker);
+        var timeoutMs = _workers.Awake(m.Worker, out var parked);
         PromoteDue();
         if (!_exists || !_lanes.TryTake(m.Worst, out var job))
         {
+            if (parked is not null) _workers.ParkRunner(m.Worker, parked);
             m.Worker.Tell(new NoJob(m.Seq, m.Function));
             return;
         }
         _running[(int)job.Priority]++;
-        var runner = _idleRunners.Count > 0 ? _idleRunners.Pop() : Context.ActorOf(JobActor.Props(Self));
-        runner.Tell(new RunJob(job, m.Worker, _workers.TimeoutOf(m.Worker)));
+        var runner = parked ?? (_idleRunners.Count > 0 ? _idleRunners.Pop() : Context.ActorOf(JobActor.Props(Self)));
+        runner.Tell(new RunJob(job, m.Worker, timeoutMs));
         job.Runner = runner;
         m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
             Durable: _store is not null && job.Background));
@@ -214,7 +216,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
 
     private void OnJobEnded(JobEnded m)
     {
-        ReuseRunner(Sender);
+        ReuseRunner(Sender, m.Worker);
         var job = m.Job;
         if (job.Removed)
         {
@@ -248,14 +250,21 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     }
 
     /// <summary>
-    /// A Job actor whose job ended for good waits for the next one, up to <see cref="MaxIdleRunners"/> of them. Its
-    /// next job has another handle, which is how it tells late messages for the old one apart. Whatever this queue
-    /// sent it before now reaches it before its next job, so it can hand those back first.
+    /// A Job actor whose job ended for good waits for the next one: first for its worker's next job, as it watches
+    /// that worker already, else for anyone's, up to <see cref="MaxIdleRunners"/> of those. Its next job has another
+    /// handle, which is how it tells late messages for the old one apart. Whatever this queue sent it before now
+    /// reaches it before its next job, so it can hand those back first.
     /// </summary>
-    private void ReuseRunner(IActorRef runner)
+    private void ReuseRunner(IActorRef runner, IActorRef? worker)
     {
+        if (worker is not null && _workers.ParkRunner(worker, runner)) return;
         if (_idleRunners.Count < MaxIdleRunners) _idleRunners.Push(runner);
         else runner.Tell(PoisonPill.Instance);
+    }
+
+    private void OnWorkerGone(IActorRef worker)
+    {
+        if (_workers.Unregister(worker, out var runner) && runner is not null) ReuseRunner(runner, null);
     }
 
     private void OnGetJobStatus(GetJobStatus m)

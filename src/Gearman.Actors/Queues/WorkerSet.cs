@@ -13,6 +13,8 @@ internal sealed class WorkerSet
         public int TimeoutMs;
         public bool Sleeping;
         public bool Woken;
+        /// <summary>An idle Job actor that watches this worker already, kept for the worker's next job.</summary>
+        public IActorRef? Runner;
     }
 
     private readonly Dictionary<IActorRef, Entry> _entries = new();
@@ -36,10 +38,21 @@ internal sealed class WorkerSet
         return true;
     }
 
-    public bool Unregister(IActorRef worker)
+    /// <summary>Removes the worker; <paramref name="runner"/> is the idle Job actor it had, now free for any worker.</summary>
+    public bool Unregister(IActorRef worker, out IActorRef? runner)
     {
-        if (!_entries.Remove(worker)) return false;
+        runner = null;
+        if (!_entries.Remove(worker, out var e)) return false;
+        runner = e.Runner;
         _ring.Remove(worker);
+        return true;
+    }
+
+    /// <summary>Keeps an idle Job actor whose last job was this worker's; false if the worker has one or is gone.</summary>
+    public bool ParkRunner(IActorRef worker, IActorRef runner)
+    {
+        if (!_entries.TryGetValue(worker, out var e) || e.Runner is not null) return false;
+        e.Runner = runner;
         return true;
     }
 
@@ -54,10 +67,17 @@ internal sealed class WorkerSet
         if (wakeNow) worker.Tell(Wake.Instance);
     }
 
-    /// <summary>The worker asked for a job, so it is awake.</summary>
-    public void Awake(IActorRef worker)
+    /// <summary>
+    /// The worker asked for a job, so it is awake. Returns its CAN_DO_TIMEOUT and takes the idle Job actor parked
+    /// for it, if any.
+    /// </summary>
+    public int Awake(IActorRef worker, out IActorRef? runner)
     {
-        if (_entries.TryGetValue(worker, out var e)) e.Sleeping = false;
+        runner = null;
+        if (!_entries.TryGetValue(worker, out var e)) return 0;
+        e.Sleeping = false;
+        (runner, e.Runner) = (e.Runner, null);
+        return e.TimeoutMs;
     }
 
     /// <summary>Sends one wakeup to each sleeping worker not yet woken, at most <paramref name="limit"/> (0 = all).</summary>

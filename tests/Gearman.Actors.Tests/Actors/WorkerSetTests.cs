@@ -20,12 +20,40 @@ public sealed class WorkerSetTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(1, set.Count);
         Assert.True(set.Contains(w.Ref));
         Assert.Equal(2500, set.TimeoutOf(w.Ref));
+        Assert.Equal(2500, set.Awake(w.Ref, out _));
 
-        Assert.True(set.Unregister(w.Ref));
-        Assert.False(set.Unregister(w.Ref));
+        Assert.True(set.Unregister(w.Ref, out _));
+        Assert.False(set.Unregister(w.Ref, out _));
         Assert.Equal(0, set.Count);
         Assert.False(set.Contains(w.Ref));
         Assert.Equal(0, set.TimeoutOf(w.Ref));
+    }
+
+    [Fact]
+    public void A_parked_job_actor_goes_to_its_own_worker_once_and_is_handed_back_when_the_worker_leaves()
+    {
+        var set = new WorkerSet();
+        var w = CreateTestProbe();
+        var other = CreateTestProbe();
+        var runner = CreateTestProbe().Ref;
+        var second = CreateTestProbe().Ref;
+
+        Assert.False(set.ParkRunner(w.Ref, runner)); // not registered
+        set.Register(w.Ref, 0);
+        set.Register(other.Ref, 0);
+        Assert.True(set.ParkRunner(w.Ref, runner));
+        Assert.False(set.ParkRunner(w.Ref, second)); // one per worker
+
+        set.Awake(other.Ref, out var forOther);
+        Assert.Null(forOther);
+        set.Awake(w.Ref, out var forW);
+        Assert.Same(runner, forW);
+        set.Awake(w.Ref, out forW);
+        Assert.Null(forW);
+
+        Assert.True(set.ParkRunner(w.Ref, second));
+        Assert.True(set.Unregister(w.Ref, out var freed));
+        Assert.Same(second, freed);
     }
 
     [Fact]
@@ -71,7 +99,7 @@ public sealed class WorkerSetTests : Akka.TestKit.Xunit2.TestKit
         var w = CreateTestProbe();
         set.Register(w.Ref, 0);
         set.Sleep(w.Ref, wakeNow: false);
-        set.Awake(w.Ref);
+        set.Awake(w.Ref, out _);
 
         set.WakeSleepers(0);
         w.ExpectNoMsg(Short);
@@ -89,7 +117,7 @@ public sealed class WorkerSetTests : Akka.TestKit.Xunit2.TestKit
 
         set.Register(w.Ref, 0);
         set.Sleep(w.Ref, wakeNow: false);
-        set.Unregister(w.Ref);
+        set.Unregister(w.Ref, out _);
         set.WakeSleepers(0);
         w.ExpectNoMsg(Short);
     }
