@@ -10,15 +10,11 @@
 set -u
 BIN=${1:?usage: durable-bench.sh BIN [ROUNDS] [JOBS] [GEARMAND_JOBS]}
 ROUNDS=${2:-3} JOBS=${3:-200000} GJOBS=${4:-10000}
-HERE=$(cd "$(dirname "$0")" && pwd)
-GEARBENCH=${GEARBENCH:-/tmp/gearbench}
-[ -x "$GEARBENCH" ] || gcc -O2 -pthread -o "$GEARBENCH" "$HERE/../../shared/bench/gearbench.c" || exit 2
-GEARMAND=$(command -v gearmand || echo /usr/sbin/gearmand)
+. "$(dirname "$0")/tools.sh"
 WORK=$(mktemp -d /tmp/durable-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 PORT=4820
 
-wait_port() { for _ in $(seq 1 150); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 fields() { grep -o "jobs_per_s=[0-9.]*\|p99_us=[0-9.]*\|srv_cpu_pct=[0-9]*\|other_cpu_pct=[0-9]*\|srv_rss_kb=[0-9]*\|status=[a-z]*" | tr '\n' ' '; }
 submit() { "$GEARBENCH" bg-submit --host 127.0.0.1 --port "$1" --jobs "$2" --no-cleanup --max-seconds 120 --server-pid "$3" 2>&1 | tail -1 | fields; }
 

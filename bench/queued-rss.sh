@@ -8,13 +8,9 @@
 set -u
 BIN=${1:?usage: queued-rss.sh BIN [ROUNDS] [JOBS] [SIZE]}
 ROUNDS=${2:-2} JOBS=${3:-1000000} SIZE=${4:-100}
-HERE=$(cd "$(dirname "$0")" && pwd)
-GEARBENCH=${GEARBENCH:-/tmp/gearbench}
-[ -x "$GEARBENCH" ] || gcc -O2 -pthread -o "$GEARBENCH" "$HERE/../../shared/bench/gearbench.c" || exit 2
-GEARMAND=$(command -v gearmand || echo /usr/sbin/gearmand)
+. "$(dirname "$0")/tools.sh"
 PORT=4850
 
-wait_port() { for _ in $(seq 1 150); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 echo "# queued-rss $(date -u +%FT%TZ) commit=$(git -C "$HERE" rev-parse --short HEAD) nproc=$(nproc) jobs=$JOBS size=$SIZE"
