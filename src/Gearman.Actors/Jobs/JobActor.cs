@@ -21,7 +21,8 @@ public sealed class JobActor : UntypedActor, IWithTimers
     }
 
     private readonly IActorRef _queue;
-    private QueuedJob _job = null!;
+    /// <summary>The job it runs; none while idle, so an idle actor does not keep a finished job's payload alive.</summary>
+    private QueuedJob? _job;
     /// <summary>The worker of the current or last job; still watched between jobs, as the next job often goes to it again.</summary>
     private IActorRef _worker = ActorRefs.Nobody;
     private bool _running;
@@ -55,49 +56,50 @@ public sealed class JobActor : UntypedActor, IWithTimers
 
     private void Running(object message)
     {
+        var job = _job!;
         switch (message)
         {
-            case WorkEvent e when e.Handle != _job.Handle:
+            case WorkEvent e when e.Handle != job.Handle:
                 Late(e);
                 break;
             case WorkEvent e:
                 if (e.Type == PacketType.WorkStatus)
                 {
-                    _job.Numerator = e.Numerator;
-                    _job.Denominator = e.Denominator;
+                    job.Numerator = e.Numerator;
+                    job.Denominator = e.Denominator;
                 }
-                foreach (var listener in _job.Listeners) listener.Tell(e);
-                if (e.IsFinal) Finish(new JobEnded(_job, _worker, e.AckSeq));
+                foreach (var listener in job.Listeners) listener.Tell(e);
+                if (e.IsFinal) Finish(new JobEnded(job, _worker, e.AckSeq));
                 break;
             case Submit m:
                 // A foreground submit that coalesced onto this running job.
-                m.Client.Tell(new JobAccepted(m.Seq, _job.Handle));
-                _job.Listeners.Add(m.Client);
+                m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
+                job.Listeners.Add(m.Client);
                 break;
             case RemoveListener m:
-                _job.Listeners.RemoveAll(l => l.Equals(m.Client));
+                job.Listeners.RemoveAll(l => l.Equals(m.Client));
                 break;
             case GetJobStatus m:
-                m.ReplyTo.Tell(new JobStatus(m.Seq, _job.Handle, true, true, _job.Numerator, _job.Denominator));
+                m.ReplyTo.Tell(new JobStatus(m.Seq, job.Handle, true, true, job.Numerator, job.Denominator));
                 break;
             case GetUniqueStatus m:
-                m.ReplyTo.Tell(new UniqueStatus(m.Seq, m.Unique, true, true, _job.Numerator, _job.Denominator, _job.Listeners.Count));
+                m.ReplyTo.Tell(new UniqueStatus(m.Seq, m.Unique, true, true, job.Numerator, job.Denominator, job.Listeners.Count));
                 break;
             case CancelRunning:
-                var fail = new WorkEvent(PacketType.WorkFail, _job.Handle, ReadOnlySequence<byte>.Empty);
-                foreach (var listener in _job.Listeners) listener.Tell(fail);
-                _job.Listeners.Clear();
+                var fail = new WorkEvent(PacketType.WorkFail, job.Handle, ReadOnlySequence<byte>.Empty);
+                foreach (var listener in job.Listeners) listener.Tell(fail);
+                job.Listeners.Clear();
                 break;
-            case ReleaseJob r when r.Handle == _job.Handle:
-                Finish(new JobReturned(_job));
+            case ReleaseJob r when r.Handle == job.Handle:
+                Finish(new JobReturned(job));
                 break;
             case Terminated t when t.ActorRef.Equals(_worker):
                 _worker = ActorRefs.Nobody;
-                Finish(new JobReturned(_job));
+                Finish(new JobReturned(job));
                 break;
             case TimedOut:
-                _worker.Tell(new JobRevoked(_job.Handle));
-                Finish(new JobReturned(_job));
+                _worker.Tell(new JobRevoked(job.Handle));
+                Finish(new JobReturned(job));
                 break;
             case ReleaseJob or Terminated:
                 // About an earlier job of this actor, or its earlier worker.
@@ -116,7 +118,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
     private void Finish(object outcome)
     {
         Timers.CancelAll();
-        _running = false;
+        (_job, _running) = (null, false);
         _queue.Tell(outcome);
     }
 
