@@ -74,6 +74,7 @@ public sealed class GearmanBroker
         system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
         if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues, settings), "gearman-queue-revival");
         var gateway = system.ActorOf(InProcessGateway.Props(context), GatewayName);
+        if (settings.Durable) await WarmUpStoreAsync(system, settings, cancel);
         var (listener, endpoint) = startup.Listen ? await ListenAsync(system, context, cancel) : (null, null);
         var broker = new GearmanBroker(system, context, listener, endpoint, gateway);
         StartedBrokers.Get(system).Announce(broker);
@@ -96,6 +97,18 @@ public sealed class GearmanBroker
             return Task.FromResult(Akka.Done.Instance);
         });
         return (listener, endpoint);
+    }
+
+    /// <summary>
+    /// Takes the store's first-use costs before the first client can submit; a store too slow to answer in time is
+    /// left to warm up on its own, since refusing to start would not make it faster.
+    /// </summary>
+    private static async Task WarmUpStoreAsync(ActorSystem system, BrokerSettings settings, CancellationToken cancel)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        system.ActorOf(Persistence.StoreWarmup.Props(settings, Cluster.Get(system).SelfAddress, done), "gearman-store-warmup");
+        await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(15), cancel));
+        cancel.ThrowIfCancellationRequested();
     }
 
     private static async Task JoinAsync(ActorSystem system, bool joinSelf, CancellationToken cancel)

@@ -38,7 +38,7 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
         foreach (var start in starts)
         {
             var broker = await start;
-            Nodes.Add((broker.System, broker, ((IPEndPoint)broker.Endpoint).Port));
+            Nodes.Add((broker.System, broker, ((IPEndPoint)broker.Endpoint!).Port));
         }
         // Every node must see all three members up before a test relies on routing between them.
         foreach (var (system, _, _) in Nodes)

@@ -25,7 +25,7 @@ public sealed class BrokerFixture : IAsyncLifetime
         _system = ActorSystem.Create("gearman-test", config);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         Broker = await GearmanBroker.StartAsync(_system, BrokerSettings.FromConfig(_system.Settings.Config), cts.Token);
-        var endpoint = (IPEndPoint)Broker.Endpoint;
+        var endpoint = (IPEndPoint)Broker.Endpoint!;
         Host = endpoint.Address.ToString();
         Port = endpoint.Port;
     }
