@@ -31,6 +31,7 @@ public static class GearmanBrokerHostingExtensions
         builder.AddHocon(complete, HoconAddMode.Append);
         if (complete.GetString("gearman.queue-type", "builtin") != "builtin")
             builder.AddHocon(DurableDefaults, HoconAddMode.Prepend);
+        if (Persistence.StoreConfig.DataOptionsSetup(complete) is { } store) builder.AddSetup(store);
         builder.WithActorRefProvider(ProviderSelection.Cluster.Instance);
         builder.WithActors(async (system, registry) =>
         {

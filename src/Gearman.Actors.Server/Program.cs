@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Event;
 using Gearman.Actors;
@@ -23,12 +24,14 @@ root.SetAction(async (parse, cancel) =>
     var clustered = config.GetStringList("akka.cluster.seed-nodes").Count > 0;
     if (!userConfig.HasPath("gearman.queue-type"))
         config = ConfigurationFactory.ParseString($"gearman.queue-type = {(clustered ? "builtin" : "sqlite")}").WithFallback(config);
+    ActorSystemSetup setup;
     try
     {
         var settings = BrokerSettings.FromConfig(config);
         if (settings.QueueType == "sqlite" && clustered)
             throw new ArgumentException("a sqlite job store is local to one node; a cluster needs -q postgres (or -q builtin)");
-        config = GearmanBroker.CompleteConfig(config);
+        setup = GearmanBroker.CompleteSetup(config);
+        config = setup.Get<BootstrapSetup>().Value.Config.Value;
     }
     catch (Exception ex) when (ex is ArgumentException or IOException or Microsoft.Data.Sqlite.SqliteException)
     {
@@ -39,7 +42,7 @@ root.SetAction(async (parse, cancel) =>
     var pidFile = parse.GetValue(options.PidFile);
     if (pidFile is not null) await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n", cancel);
 
-    var system = ActorSystem.Create("gearman", config);
+    var system = ActorSystem.Create("gearman", setup);
     void Shutdown() => _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; Shutdown(); });
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; Shutdown(); });

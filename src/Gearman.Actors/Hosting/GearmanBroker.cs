@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
@@ -50,6 +51,17 @@ public sealed class GearmanBroker
     /// </summary>
     public static Config CompleteConfig(Config application) =>
         Persistence.StoreConfig.Apply(application.WithFallback(DefaultConfig));
+
+    /// <summary>
+    /// <see cref="CompleteConfig"/> as the setup to create the ActorSystem with, plus what the store needs beyond
+    /// HOCON (a SQLite store's busy timeout, without which a writer that meets another's lock stalls for 150 ms).
+    /// </summary>
+    public static ActorSystemSetup CompleteSetup(Config application)
+    {
+        var config = CompleteConfig(application);
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        return Persistence.StoreConfig.DataOptionsSetup(config) is { } store ? setup.And(store) : setup;
+    }
 
     /// <summary>Completes when a broker has started in <paramref name="system"/>, whichever path started it.</summary>
     public static Task<GearmanBroker> WhenStarted(ActorSystem system) => StartedBrokers.Get(system).Started;

@@ -1,5 +1,8 @@
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Config;
+using LinqToDB;
 using Microsoft.Data.Sqlite;
 
 namespace Gearman.Actors.Persistence;
@@ -12,6 +15,11 @@ public static class StoreConfig
 {
     public const string SqliteProvider = "SQLite.MS";
     public const string PostgresProvider = "PostgreSQL15";
+    public const string JournalPluginId = "akka.persistence.journal.sql";
+    public const string SnapshotPluginId = "akka.persistence.snapshot-store.sql";
+
+    /// <summary>How long a SQLite statement waits for another writer's lock before it fails.</summary>
+    private const int SqliteBusyTimeoutMs = 30_000;
 
     /// <summary>The linq2db provider name and connection string of the configured store; null for builtin.</summary>
     public static (string Provider, string Connection)? Connection(BrokerSettings settings) => settings.QueueType switch
@@ -29,10 +37,17 @@ public static class StoreConfig
         var settings = BrokerSettings.FromConfig(config);
         if (Connection(settings) is not { } store) return config;
         var (provider, connection) = store;
+        var snapshots = connection;
+        // A SQLite file takes one writer at a time: more journal writes in parallel only queue on its lock.
+        var parallelism = 3;
         if (provider == SqliteProvider)
         {
             System.IO.Directory.CreateDirectory(settings.DataDir);
             EnableWal(SqlitePath(settings));
+            var snapshotPath = SnapshotPath(settings);
+            EnableWal(snapshotPath);
+            snapshots = $"Data Source={snapshotPath}";
+            parallelism = 1;
         }
         var plugins = ConfigurationFactory.ParseString($$"""
             akka.persistence {
@@ -41,14 +56,53 @@ public static class StoreConfig
               # Started with the node, so creating the tables and warming the database layer is not paid by the first submits.
               journal.auto-start-journals = ["akka.persistence.journal.sql"]
               snapshot-store.auto-start-snapshot-stores = ["akka.persistence.snapshot-store.sql"]
-              journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}", use-clone-connection = false }
-              snapshot-store.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}" }
+              journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}", use-clone-connection = false, parallelism = {{parallelism}} }
+              snapshot-store.sql { connection-string = {{Quote(snapshots)}}, provider-name = "{{provider}}" }
             }
             """);
         return config.WithFallback(plugins).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
+    /// <summary>
+    /// The connection options HOCON cannot carry, as an ActorSystem setup for <see cref="Akka.Actor.ActorSystem"/>'s
+    /// creation: for a SQLite store, the busy timeout on every connection of the journal and the snapshot store.
+    /// Null when the store needs none. <paramref name="complete"/> is a config that went through <see cref="Apply"/>.
+    /// </summary>
+    public static Setup? DataOptionsSetup(Config complete)
+    {
+        if (complete.GetString($"{JournalPluginId}.provider-name", "") != SqliteProvider) return null;
+        var setup = new MultiDataOptionsSetup();
+        foreach (var plugin in new[] { JournalPluginId, SnapshotPluginId })
+            setup.AddDataOptions(plugin, new DataOptions()
+                .UseConnectionString(SqliteProvider, complete.GetString($"{plugin}.connection-string"))
+                .UseInterceptor(new SqliteBusyTimeout(SqliteBusyTimeoutMs)));
+        return setup;
+    }
+
     private static string SqlitePath(BrokerSettings settings) => Path.GetFullPath(Path.Combine(settings.DataDir, "gearman.db"));
+
+    /// <summary>
+    /// Snapshots have a file of their own, so that writing one (all of a queue's pending jobs, megabytes for a long
+    /// queue) never holds the journal's lock while submits wait for their writes. A data directory whose snapshots
+    /// are still in the journal's file from an earlier version keeps them there: its journal no longer holds the
+    /// events those snapshots replaced.
+    /// </summary>
+    private static string SnapshotPath(BrokerSettings settings)
+    {
+        var own = Path.GetFullPath(Path.Combine(settings.DataDir, "gearman-snapshots.db"));
+        return File.Exists(own) || !HasSnapshots(SqlitePath(settings)) ? own : SqlitePath(settings);
+    }
+
+    private static bool HasSnapshots(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot')";
+        if (Convert.ToInt64(command.ExecuteScalar()) == 0) return false;
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM snapshot)";
+        return Convert.ToInt64(command.ExecuteScalar()) != 0;
+    }
 
     /// <summary>WAL lets readers and the writer work at once; Microsoft.Data.Sqlite only takes it as a pragma, which the file keeps.</summary>
     private static void EnableWal(string path)

@@ -26,6 +26,7 @@ public sealed class HostingConfigTests
             Assert.Equal("akka.persistence.journal.sql", config.GetString("akka.persistence.journal.plugin"));
             Assert.Equal("akka.persistence.snapshot-store.sql", config.GetString("akka.persistence.snapshot-store.plugin"));
             Assert.EndsWith("gearman.db", config.GetString("akka.persistence.journal.sql.connection-string"));
+            Assert.Contains(builder.Setups, s => s is Akka.Persistence.Sql.Config.MultiDataOptionsSetup);
             Assert.IsType<ProviderSelection.Cluster>(builder.ActorRefProvider.Value);
         }
         finally
