@@ -13,7 +13,14 @@ internal sealed class WireWriter
 
     public WireWriter(int capacity = 128) => _buffer = new byte[capacity];
 
-    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+    /// <summary>The bytes written; the buffer itself when they fill it exactly, so presized writers copy nothing.</summary>
+    public byte[] ToArray() => _length == _buffer.Length ? _buffer : _buffer.AsSpan(0, _length).ToArray();
+
+    /// <summary>The bytes <see cref="String"/> writes for <paramref name="value"/>.</summary>
+    public static int StringSize(string value) => 4 + value.Length;
+
+    /// <summary>The bytes <see cref="NullableString"/> writes for <paramref name="value"/>.</summary>
+    public static int NullableStringSize(string? value) => 1 + (value is null ? 0 : StringSize(value));
 
     public void Byte(byte value) => Span(1)[0] = value;
 
