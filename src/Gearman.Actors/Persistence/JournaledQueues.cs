@@ -11,40 +11,44 @@ namespace Gearman.Actors.Persistence;
 /// </summary>
 public static class JournaledQueues
 {
-    /// <summary>Table names of Akka.Persistence.Sql's default table mapping.</summary>
-    private const string Query =
-        "SELECT persistence_id FROM journal WHERE persistence_id LIKE @prefix " +
-        "UNION SELECT persistence_id FROM snapshot WHERE persistence_id LIKE @prefix";
-
     public static async Task<IReadOnlyList<string>> ListAsync(BrokerSettings settings, CancellationToken ct = default)
     {
-        if (StoreConfig.Connection(settings) is not { } store) return Array.Empty<string>();
-        var (provider, connectionString) = store;
+        if (StoreConfig.Stores(settings) is not { } stores) return Array.Empty<string>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        // Table names of Akka.Persistence.Sql's default table mapping. With SQLite the two live in separate files.
+        await AddIdsAsync(stores.Provider, stores.Journal, "journal", ids, ct);
+        await AddIdsAsync(stores.Provider, stores.Snapshots, "snapshot", ids, ct);
+        return ids.Select(id => Uri.UnescapeDataString(id[QueueRevival.PersistencePrefix.Length..])).ToList();
+    }
+
+    private static async Task AddIdsAsync(string provider, string connectionString, string table, HashSet<string> ids, CancellationToken ct)
+    {
         await using DbConnection connection = provider == StoreConfig.SqliteProvider
             ? new SqliteConnection(connectionString)
             : new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
-        // A store nothing was ever written to has no tables yet (the journal creates them on first use).
-        if (!await TablesExist(connection, ct)) return Array.Empty<string>();
+        // A store nothing was ever written to has no tables yet (the plugins create them on first use).
+        if (!await TableExistsAsync(connection, table, ct)) return;
         await using var command = connection.CreateCommand();
-        command.CommandText = Query;
+        command.CommandText = $"SELECT DISTINCT persistence_id FROM {table} WHERE persistence_id LIKE @prefix";
         var prefix = command.CreateParameter();
         prefix.ParameterName = "@prefix";
         prefix.Value = QueueRevival.PersistencePrefix + "%";
         command.Parameters.Add(prefix);
-        var functions = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            functions.Add(Uri.UnescapeDataString(reader.GetString(0)[QueueRevival.PersistencePrefix.Length..]));
-        return functions;
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
     }
 
-    private static async Task<bool> TablesExist(DbConnection connection, CancellationToken ct)
+    private static async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = connection is SqliteConnection
-            ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('journal', 'snapshot')"
-            : "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('journal', 'snapshot')";
-        return Convert.ToInt64(await command.ExecuteScalarAsync(ct)) >= 2;
+            ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @table"
+            : "SELECT count(*) FROM information_schema.tables WHERE table_name = @table";
+        var name = command.CreateParameter();
+        name.ParameterName = "@table";
+        name.Value = table;
+        command.Parameters.Add(name);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct)) > 0;
     }
 }

@@ -32,6 +32,17 @@ public static class StoreConfig
         _ => throw new ArgumentException($"unknown queue type \"{settings.QueueType}\" (builtin, sqlite, postgres)"),
     };
 
+    /// <summary>
+    /// Where the journal and the snapshots of the configured store live (the same database but for SQLite, which
+    /// keeps snapshots in a file of their own); null for builtin.
+    /// </summary>
+    public static (string Provider, string Journal, string Snapshots)? Stores(BrokerSettings settings)
+    {
+        if (Connection(settings) is not { } store) return null;
+        var (provider, connection) = store;
+        return provider == SqliteProvider ? (provider, connection, $"Data Source={SnapshotPath(settings)}") : (provider, connection, connection);
+    }
+
     public static Config Apply(Config config)
     {
         var settings = BrokerSettings.FromConfig(config);
