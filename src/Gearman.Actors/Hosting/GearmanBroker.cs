@@ -4,6 +4,7 @@ using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using Akka.Event;
 using Gearman.Actors.Directory;
 using Gearman.Actors.InProcess;
 using Gearman.Actors.Queues;
@@ -119,8 +120,14 @@ public sealed class GearmanBroker
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         system.ActorOf(Persistence.StoreWarmup.Props(settings, Cluster.Get(system).SelfAddress, done), "gearman-store-warmup");
-        await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(15), cancel));
-        cancel.ThrowIfCancellationRequested();
+        try
+        {
+            await done.Task.WaitAsync(TimeSpan.FromSeconds(15), cancel);
+        }
+        catch (TimeoutException)
+        {
+            system.Log.Warning("event=store-warmup-slow after=15s");
+        }
     }
 
     private static async Task JoinAsync(ActorSystem system, bool joinSelf, CancellationToken cancel)
