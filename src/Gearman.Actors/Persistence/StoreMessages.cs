@@ -29,11 +29,20 @@ public sealed record PendingJobsSnapshot(IReadOnlyList<StoredJob> Jobs);
 
 // Between a queue and its store (always on the same node: the store is the queue's child).
 
-internal sealed record StoreJob(StoredJob Job, IActorRef Client, long Seq);
+/// <summary>
+/// One journal write, put together by the queue while the write before it was in flight. The queue hands it over
+/// and never touches it again; the store answers <see cref="Replies"/> once the write is durable.
+/// </summary>
+internal sealed record WriteJobs(JobsWritten Event, DurableReplies Replies, PendingJobsSnapshot? Snapshot);
 
-/// <summary>Acknowledge a submit that joined an existing job, once every earlier write is durable.</summary>
-internal sealed record AckWhenDurable(string Handle, IActorRef Client, long Seq);
+/// <summary>The store's answer to a <see cref="WriteJobs"/>: that write is durable and its replies have gone out.</summary>
+internal sealed class JobsDurable
+{
+    public static readonly JobsDurable Instance = new();
 
-internal sealed record ForgetJob(string Handle, IActorRef? AckTo, long AckSeq);
+    private JobsDurable()
+    {
+    }
+}
 
 internal sealed record StoreRecovered(IReadOnlyList<StoredJob> Jobs);

@@ -49,6 +49,7 @@ public sealed partial class FunctionQueue
     {
         Create(job.Function);
         if (_jobs.ContainsKey(job.Handle)) return;
+        job.Order = ++_arrivals;
         _jobs[job.Handle] = job;
         if (job.UniqueKey is not null) _byUnique[job.UniqueKey] = job;
         _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
@@ -60,6 +61,16 @@ public sealed partial class FunctionQueue
         }
         _lanes.Enqueue(job);
         _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+    }
+
+    /// <summary>The queue's durable jobs, oldest first: what a snapshot of its store holds.</summary>
+    private IReadOnlyList<Persistence.StoredJob> DurableJobs()
+    {
+        var jobs = new List<QueuedJob>(_jobs.Count);
+        foreach (var job in _jobs.Values)
+            if (job.Background) jobs.Add(job);
+        jobs.Sort(static (a, b) => a.Order.CompareTo(b.Order));
+        return jobs.ConvertAll(ToStored);
     }
 
     private static Persistence.StoredJob ToStored(QueuedJob j) =>

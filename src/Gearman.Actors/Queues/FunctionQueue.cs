@@ -35,6 +35,10 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private bool _stopping;
     /// <summary>The journal of this queue's background jobs; null when jobs live in memory only.</summary>
     private IActorRef? _store;
+    /// <summary>What goes to <see cref="_store"/> next; null when jobs live in memory only.</summary>
+    private Persistence.DurableWrites? _writes;
+    /// <summary>Jobs taken in so far: each job's place in line, which a snapshot of the store keeps.</summary>
+    private long _arrivals;
     /// <summary>False while the store recovers; commands wait in the stash until the recovered jobs are back.</summary>
     private bool _ready = true;
 
@@ -55,15 +59,21 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     {
         if (!_ctx.Settings.Durable) return;
         _ready = false;
-        _store = Context.ActorOf(Persistence.QueueStore.Props(Persistence.QueueRevival.PersistencePrefix + Self.Path.Name, Self,
-            _ctx.Settings.SnapshotEvery, _ctx.Settings.WriteBatch), "store");
+        _store = Context.ActorOf(Persistence.QueueStore.Props(Persistence.QueueRevival.PersistencePrefix + Self.Path.Name, Self), "store");
         Context.Watch(_store);
+        _writes = new Persistence.DurableWrites(_store, _ctx.Settings.WriteBatch, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs);
     }
 
     protected override void OnReceive(object message)
     {
         if (message is Terminated t && t.ActorRef.Equals(_store))
             throw new InvalidOperationException($"the job store of queue {Self.Path.Name} stopped");
+        if (message is Persistence.JobsDurable)
+        {
+            // Also while stopping: removals still waiting for their write go out before the store stops.
+            _writes!.Written();
+            return;
+        }
         if (!_ready)
         {
             if (message is not Persistence.StoreRecovered recovered)
@@ -158,8 +168,8 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         if (key is not null && _byUnique.TryGetValue(key, out var existing))
         {
             // Coalesced submits join the existing job and bypass maxqueue, as in gearmand.
-            if (m.Background && _store is not null && existing.Background)
-                _store.Tell(new Persistence.AckWhenDurable(existing.Handle, m.Client, m.Seq));
+            if (m.Background && _writes is not null && existing.Background)
+                _writes.AckWhenDurable(existing.Handle, m.Client, m.Seq);
             else if (m.Background) m.Client.Tell(new JobAccepted(m.Seq, existing.Handle));
             else if (existing.Runner is { } runner) runner.Tell(m);
             else
@@ -177,13 +187,13 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             return;
         }
         var job = new QueuedJob(_ctx.Handles.Next(), _function, m.Unique, key, m.Data, m.Priority, m.Background,
-            m.WhenEpoch, m.Reducer);
+            m.WhenEpoch, m.Reducer) { Order = ++_arrivals };
         if (!m.Background) job.Listeners.Add(m.Client);
         _jobs[job.Handle] = job;
         if (key is not null) _byUnique[key] = job;
         _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
         // A background job is acknowledged only once it is durable; workers may start on it meanwhile.
-        if (m.Background && _store is not null) _store.Tell(new Persistence.StoreJob(ToStored(job), m.Client, m.Seq));
+        if (m.Background && _writes is not null) _writes.Store(ToStored(job), m.Client, m.Seq);
         else m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
 
         if (m.WhenEpoch > 0 && m.WhenEpoch > NowEpoch())
@@ -211,7 +221,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         runner.Tell(new RunJob(job, m.Worker, timeoutMs));
         job.Runner = runner;
         m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
-            Durable: _store is not null && job.Background));
+            Durable: _writes is not null && job.Background));
     }
 
     private void OnJobEnded(JobEnded m)
@@ -309,7 +319,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     /// <summary>Removes a job for good; <paramref name="ackTo"/> hears once that is durable (at once when nothing is stored).</summary>
     private void Forget(QueuedJob job, IActorRef? ackTo = null, long ackSeq = 0)
     {
-        if (_store is not null && job.Background) _store.Tell(new Persistence.ForgetJob(job.Handle, ackTo, ackSeq));
+        if (_writes is not null && job.Background) _writes.Forget(job.Handle, ackTo, ackSeq);
         else ackTo?.Tell(new Acknowledged(ackSeq));
         _jobs.Remove(job.Handle);
         if (job.UniqueKey is not null && _byUnique.TryGetValue(job.UniqueKey, out var owner) && ReferenceEquals(owner, job))

@@ -44,6 +44,9 @@ public sealed class QueuedJob
     /// <summary>Set when the job left its lane early (cancelled, dropped, abandoned); the lane skips it.</summary>
     public bool Removed { get; set; }
 
+    /// <summary>Its place in its queue's line of arrivals; a snapshot of a durable queue lists jobs in this order.</summary>
+    internal long Order { get; set; }
+
     /// <summary>The Job actor while a worker holds the job.</summary>
     public IActorRef? Runner { get; set; }
 }

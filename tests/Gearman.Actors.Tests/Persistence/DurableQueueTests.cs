@@ -17,7 +17,7 @@ namespace Gearman.Actors.Tests.Persistence;
 /// </summary>
 public sealed class DurableQueueTests : Akka.TestKit.Xunit2.TestKit
 {
-    private readonly BrokerContext _ctx = new(new BrokerSettings { HandlePrefix = "H:d", QueueType = "sqlite", SnapshotEvery = 5 });
+    private BrokerContext _ctx = new(new BrokerSettings { HandlePrefix = "H:d", QueueType = "sqlite", SnapshotEvery = 5 });
     private long _seq;
 
     public DurableQueueTests() : this(Path.Combine(Path.GetTempPath(), "gearman-snapshots-" + Guid.NewGuid().ToString("N")))
@@ -161,5 +161,31 @@ public sealed class DurableQueueTests : Akka.TestKit.Xunit2.TestKit
         var again = StartQueue();
         var back = Drain(again, jobs + 1, complete: true);
         Assert.Equal(Enumerable.Range(0, jobs).Select(i => "b-" + i), back.Select(b => b.Data));
+    }
+
+    [Fact]
+    public void With_several_writes_in_flight_and_frequent_snapshots_every_unfinished_job_comes_back_in_order()
+    {
+        // Batches of at most 3 go out without waiting, and a snapshot is due every few jobs: snapshots then ride on
+        // writes while others are still in flight, and old events are deleted under them.
+        _ctx = new BrokerContext(new BrokerSettings { HandlePrefix = "H:m", QueueType = "sqlite", SnapshotEvery = 4, WriteBatch = 3 });
+        var client = CreateTestProbe();
+        var queue = StartQueue();
+        const int jobs = 200;
+        for (var i = 0; i < jobs; i++)
+            queue.Tell(new Submit("durable", "", new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes("m-" + i)), Priority.Normal, true, 0, "",
+                client.Ref, ++_seq));
+        for (var i = 0; i < jobs; i++) client.ExpectMsg<JobAccepted>(TimeSpan.FromSeconds(10));
+        var done = Drain(queue, 50, complete: true);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => "m-" + i), done.Select(d => d.Data));
+        // The last completions may still be on their way from the job actors to the queue.
+        AwaitAssert(() => Assert.Equal((jobs - 50, 0), (Stats(queue).Normal, Stats(queue).Running)), TimeSpan.FromSeconds(5));
+        // Writes complete in order, so once this submit is acknowledged, so are the removals written before it.
+        SubmitBg(queue, client, "last");
+        StopQueue(queue);
+
+        var again = StartQueue();
+        var back = Drain(again, jobs, complete: true);
+        Assert.Equal(Enumerable.Range(50, jobs - 50).Select(i => "m-" + i).Append("last"), back.Select(b => b.Data));
     }
 }

@@ -1,0 +1,121 @@
+using System.Buffers;
+using Akka.TestKit;
+using Gearman.Actors.Persistence;
+using Gearman.Actors.Queues;
+
+namespace Gearman.Actors.Tests.Persistence;
+
+/// <summary>
+/// A queue's group commit, against a probe in the store's place: one write in flight, everything that arrives
+/// meanwhile in the next one, replies only with the write that makes them true, and snapshots that match the
+/// write they ride on.
+/// </summary>
+public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
+{
+    private readonly TestProbe _store;
+    private readonly TestProbe _client;
+    private readonly List<StoredJob> _pending = new();
+    private DurableWrites _writes;
+
+    public DurableWritesTests()
+    {
+        _store = CreateTestProbe();
+        _client = CreateTestProbe();
+        _writes = New(maxBatch: 100, snapshotEvery: 1000);
+    }
+
+    private DurableWrites New(int maxBatch, int snapshotEvery) =>
+        new(_store.Ref, maxBatch, snapshotEvery, () => _pending.Count, () => _pending.ToList());
+
+    private static StoredJob Job(string handle) =>
+        new("fn", handle, "", null, ReadOnlySequence<byte>.Empty, Priority.Normal, 0, "");
+
+    private void Submit(string handle, long seq)
+    {
+        var job = Job(handle);
+        _pending.Add(job);
+        _writes.Store(job, _client.Ref, seq);
+    }
+
+    private WriteJobs ExpectWrite() => _store.ExpectMsg<WriteJobs>(TimeSpan.FromSeconds(3));
+
+    [Fact]
+    public void Jobs_that_arrive_during_a_write_go_out_together_in_the_next_one()
+    {
+        Submit("H:1", 1);
+        var first = ExpectWrite();
+        Assert.Equal(new[] { "H:1" }, first.Event.Stored.Select(j => j.Handle));
+
+        Submit("H:2", 2);
+        Submit("H:3", 3);
+        _writes.Forget("H:1", _client.Ref, 4);
+        _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        _client.ExpectNoMsg(TimeSpan.Zero);
+
+        first.Replies.Send();
+        Assert.Equal(new JobAccepted(1, "H:1"), _client.ExpectMsg<JobAccepted>());
+        _writes.Written();
+        var second = ExpectWrite();
+        Assert.Equal(new[] { "H:2", "H:3" }, second.Event.Stored.Select(j => j.Handle));
+        Assert.Equal(new[] { "H:1" }, second.Event.Removed);
+
+        second.Replies.Send();
+        Assert.Equal(new JobAccepted(2, "H:2"), _client.ExpectMsg<JobAccepted>());
+        Assert.Equal(new JobAccepted(3, "H:3"), _client.ExpectMsg<JobAccepted>());
+        Assert.Equal(new Acknowledged(4), _client.ExpectMsg<Acknowledged>());
+        _writes.Written();
+        _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_submit_that_joins_a_job_is_answered_when_the_writes_before_it_are_durable()
+    {
+        // Nothing in flight: answered at once.
+        _writes.AckWhenDurable("H:0", _client.Ref, 1);
+        Assert.Equal(new JobAccepted(1, "H:0"), _client.ExpectMsg<JobAccepted>());
+
+        Submit("H:1", 2);
+        var write = ExpectWrite();
+        // Joins the job that is being written: waits for that write, though nothing new needs writing.
+        _writes.AckWhenDurable("H:1", _client.Ref, 3);
+        _client.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        write.Replies.Send();
+        Assert.Equal(2, _client.ExpectMsg<JobAccepted>().Seq);
+        _client.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        _writes.Written();
+        Assert.Equal(new JobAccepted(3, "H:1"), _client.ExpectMsg<JobAccepted>());
+        _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_full_batch_goes_out_without_waiting_for_the_write_in_flight()
+    {
+        _writes = New(maxBatch: 3, snapshotEvery: 1000);
+        Submit("H:1", 1);
+        ExpectWrite();
+        Submit("H:2", 2);
+        Submit("H:3", 3);
+        _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Submit("H:4", 4);
+        Assert.Equal(new[] { "H:2", "H:3", "H:4" }, ExpectWrite().Event.Stored.Select(j => j.Handle));
+    }
+
+    [Fact]
+    public void A_snapshot_rides_on_the_write_after_which_it_is_true()
+    {
+        _writes = New(maxBatch: 100, snapshotEvery: 3);
+        Submit("H:1", 1);
+        Assert.Null(ExpectWrite().Snapshot);
+        Submit("H:2", 2);
+        Submit("H:3", 3);
+        _writes.Written();
+        var write = ExpectWrite();
+        // Three jobs written, three pending: due; it lists the queue's jobs including this write's.
+        Assert.Equal(new[] { "H:1", "H:2", "H:3" }, write.Snapshot!.Jobs.Select(j => j.Handle));
+
+        _pending.RemoveAt(0);
+        _writes.Forget("H:1", null, 0);
+        _writes.Written();
+        Assert.Null(ExpectWrite().Snapshot);
+    }
+}
