@@ -21,6 +21,9 @@ public static class StoreConfig
     /// <summary>How long a SQLite statement waits for another writer's lock before it fails.</summary>
     private const int SqliteBusyTimeoutMs = 30_000;
 
+    /// <summary>Shared by the journal and the snapshot store: a provider holds no per-connection state.</summary>
+    private static readonly SqliteJournalProvider Provider = new();
+
     /// <summary>The linq2db provider name and connection string of the configured store; null for builtin.</summary>
     public static (string Provider, string Connection)? Connection(BrokerSettings settings) => settings.QueueType switch
     {
@@ -76,8 +79,8 @@ public static class StoreConfig
 
     /// <summary>
     /// The connection options HOCON cannot carry, as an ActorSystem setup for <see cref="Akka.Actor.ActorSystem"/>'s
-    /// creation: for a SQLite store, the busy timeout on every connection of the journal and the snapshot store.
-    /// Null when the store needs none. <paramref name="complete"/> is a config that went through <see cref="Apply"/>.
+    /// creation: for a SQLite store, the busy timeout on every connection of the journal and the snapshot store, and
+    /// the provider that builds an insert's SQL once (<see cref="SqliteJournalProvider"/>). Null when the store needs none. <paramref name="complete"/> is a config that went through <see cref="Apply"/>.
     /// </summary>
     public static Setup? DataOptionsSetup(Config complete)
     {
@@ -85,7 +88,9 @@ public static class StoreConfig
         var setup = new MultiDataOptionsSetup();
         foreach (var plugin in new[] { JournalPluginId, SnapshotPluginId })
             setup.AddDataOptions(plugin, new DataOptions()
-                .UseConnectionString(SqliteProvider, complete.GetString($"{plugin}.connection-string"))
+                .UseConnectionString(Provider, complete.GetString($"{plugin}.connection-string"))
+                // The plugin picks its table mapping by provider name, which a provider instance alone leaves unset.
+                .UseProvider(SqliteProvider)
                 .UseInterceptor(new SqliteBusyTimeout(SqliteBusyTimeoutMs)));
         return setup;
     }
