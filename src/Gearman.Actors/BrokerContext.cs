@@ -17,6 +17,7 @@ public sealed class BrokerContext
     public HandleAllocator Handles { get; }
     public JobDirectory Directory { get; } = new();
     public ConnectionRegistry Connections { get; } = new();
+    public MemberLosses Losses { get; } = new();
 
     /// <summary>The shard region of the function queues; set once the broker has started.</summary>
     public IActorRef Queues { get; internal set; } = ActorRefs.Nobody;

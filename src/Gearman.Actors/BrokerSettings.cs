@@ -35,6 +35,11 @@ public sealed record BrokerSettings
     public bool Durable => QueueType != "builtin";
     /// <summary>How long a request waits for an answer from another actor before it gets a fallback answer.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How long after another member's removal a request that was already waiting then gets its fallback answer
+    /// (sooner than <see cref="RequestTimeout"/>): its answer was most likely lost with that member.
+    /// </summary>
+    public TimeSpan LostRequestGrace { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
     public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -66,6 +71,7 @@ public sealed record BrokerSettings
             SnapshotEvery = c.GetInt("snapshot-every", d.SnapshotEvery),
             WriteBatch = c.GetInt("write-batch", d.WriteBatch),
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
+            LostRequestGrace = c.GetTimeSpan("lost-request-grace", d.LostRequestGrace),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
         };
     }

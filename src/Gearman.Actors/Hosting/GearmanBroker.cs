@@ -85,6 +85,7 @@ public sealed class GearmanBroker
             ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 10, relativeLimit: 0.1),
             HandOff.Instance);
         system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
+        system.ActorOf(MemberLossWatcher.Props(context.Losses), "gearman-member-losses");
         if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues, settings), "gearman-queue-revival");
         var gateway = system.ActorOf(InProcessGateway.Props(context), GatewayName);
         if (settings.Durable) await WarmUpStoreAsync(system, settings, cancel);

@@ -5,7 +5,8 @@ using Gearman.Actors.Queues;
 namespace Gearman.Actors.Net;
 
 // Requests whose answer was lost: a queue's node died with the request in flight, or a registration went to a
-// node that was just lost. Nothing a client or worker sent may wait forever.
+// node that was just lost. Nothing a client or worker sent may wait forever, and a request that was waiting when a
+// member was removed waits only a short grace after that, not its whole timeout.
 public sealed partial class Connection
 {
     private sealed class Sweep
@@ -34,7 +35,8 @@ public sealed partial class Connection
 
     private void OnSweep()
     {
-        foreach (var reply in _slots.Overdue())
+        var overdue = _slots.Overdue(_ctx.Losses.LastRemovedAtMs, (long)_ctx.Settings.LostRequestGrace.TotalMilliseconds);
+        foreach (var reply in overdue)
         {
             _grabs.Remove(reply.Seq);
             OnSlotReply(reply);

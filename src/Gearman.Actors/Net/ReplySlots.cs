@@ -17,12 +17,17 @@ internal sealed class ReplySlots
         public object? Context;
         /// <summary>Makes the answer to give if no reply arrives in time (its actor, or that actor's node, is gone).</summary>
         public Func<long, Queues.ISlotReply>? Fallback;
+        public long ReservedMs;
         public long DeadlineMs;
     }
 
+    private readonly Func<long> _clock;
     private readonly Queue<Slot> _order = new();
     private readonly Dictionary<long, Slot> _open = new();
     private long _nextSeq;
+
+    /// <param name="clock">Milliseconds now; <see cref="Environment.TickCount64"/> unless a test sets it.</param>
+    public ReplySlots(Func<long>? clock = null) => _clock = clock ?? (static () => Environment.TickCount64);
 
     /// <summary>True when output may be written at once, because no earlier reply is outstanding.</summary>
     public bool IsEmpty => _order.Count == 0;
@@ -33,8 +38,8 @@ internal sealed class ReplySlots
     /// <param name="fallback">The reply that fills the slot if nothing arrives within <paramref name="timeout"/>.</param>
     public long Reserve(Func<long, Queues.ISlotReply> fallback, TimeSpan timeout, object? context = null)
     {
-        var slot = new Slot { Seq = ++_nextSeq, Context = context, Fallback = fallback };
-        slot.DeadlineMs = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var slot = new Slot { Seq = ++_nextSeq, Context = context, Fallback = fallback, ReservedMs = _clock() };
+        slot.DeadlineMs = slot.ReservedMs + (long)timeout.TotalMilliseconds;
         _order.Enqueue(slot);
         _open[slot.Seq] = slot;
         return slot.Seq;
@@ -44,12 +49,23 @@ internal sealed class ReplySlots
     /// The fallback replies of open slots that are past their deadline, or that <paramref name="abandon"/> picks
     /// (a request whose target is known to be gone). The caller fills the slots with them.
     /// </summary>
-    public List<Queues.ISlotReply> Overdue(Func<object?, bool>? abandon = null)
+    public List<Queues.ISlotReply> Overdue(Func<object?, bool>? abandon = null) =>
+        Overdue(_clock(), long.MinValue, 0, abandon);
+
+    /// <summary>
+    /// As <see cref="Overdue(Func{object?, bool}?)"/>, and also every slot that was already open when a cluster
+    /// member was removed at <paramref name="lostAt"/>, once <paramref name="grace"/> has passed since: an answer
+    /// that has not come by then was lost with that member (milliseconds on the slots' clock).
+    /// </summary>
+    public List<Queues.ISlotReply> Overdue(long lostAt, long grace, Func<object?, bool>? abandon = null) =>
+        Overdue(_clock(), lostAt, grace, abandon);
+
+    private List<Queues.ISlotReply> Overdue(long now, long lostAt, long grace, Func<object?, bool>? abandon)
     {
-        var now = Environment.TickCount64;
+        var lostLongAgo = lostAt != long.MinValue && now - lostAt >= grace;
         var due = new List<Queues.ISlotReply>();
         foreach (var slot in _open.Values)
-            if (slot.DeadlineMs <= now || (abandon is not null && abandon(slot.Context)))
+            if (slot.DeadlineMs <= now || (lostLongAgo && slot.ReservedMs <= lostAt) || (abandon is not null && abandon(slot.Context)))
                 due.Add(slot.Fallback!(slot.Seq));
         return due;
     }
