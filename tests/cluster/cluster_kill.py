@@ -835,6 +835,9 @@ def kill_phase(nodes, victim, survivors):
     after_kill = [j for j in jobs if j.t_end is not None and j.t_end >= t_kill]
     log("jobs: %d total, outcomes %r; %d ended after the kill; workers ran %d" % (
         len(jobs), outcomes, len(after_kill), load.worker_jobs))
+    for j in [j for j in jobs if j.outcome == "refused"]:
+        log("refused: %s submitted at %+.1f s, refused at %+.1f s (from the kill)" % (
+            j.func.decode(), j.t_submit - t_kill, j.t_end - t_kill))
 
     def sample(js, n=5):
         return "; ".join("%s via %s submitted at %+.1f s, handle %s: %s %s" % (

@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using Akka.Actor;
 using Akka.IO;
 using Gearman.Actors.Net;
+using Gearman.Actors.Protocol;
 using Gearman.Actors.Queues;
 
 namespace Gearman.Actors.Tests.Net;
@@ -15,16 +17,9 @@ public sealed class LostRequestTests : Akka.TestKit.Xunit2.TestKit
 {
     private static byte[] SubmitJob(string function, string data)
     {
-        var body = Encoding.Latin1.GetBytes(function + "\0\0" + data);
-        var packet = new byte[12 + body.Length];
-        Encoding.Latin1.GetBytes("\0REQ").CopyTo(packet, 0);
-        packet[7] = 7; // SUBMIT_JOB
-        packet[8] = (byte)(body.Length >> 24);
-        packet[9] = (byte)(body.Length >> 16);
-        packet[10] = (byte)(body.Length >> 8);
-        packet[11] = (byte)body.Length;
-        body.CopyTo(packet, 12);
-        return packet;
+        var buffer = new ArrayBufferWriter<byte>();
+        PacketWriter.Write(buffer, Magic.Request, PacketType.SubmitJob, function, "", data);
+        return buffer.WrittenSpan.ToArray();
     }
 
     private (BrokerContext Ctx, Akka.TestKit.TestProbe Region, Akka.TestKit.TestProbe Socket, IActorRef Connection) Start()
