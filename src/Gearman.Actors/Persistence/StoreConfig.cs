@@ -21,8 +21,9 @@ public static class StoreConfig
     /// <summary>How long a SQLite statement waits for another writer's lock before it fails.</summary>
     private const int SqliteBusyTimeoutMs = 30_000;
 
-    /// <summary>Shared by the journal and the snapshot store: a provider holds no per-connection state.</summary>
-    private static readonly SqliteJournalProvider Provider = new();
+    // Shared by the journal and the snapshot store: a provider holds no per-connection state.
+    private static readonly SqliteJournalProvider Sqlite = new();
+    private static readonly PostgresJournalProvider Postgres = new();
 
     /// <summary>The linq2db provider name and connection string of the configured store; null for builtin.</summary>
     public static (string Provider, string Connection)? Connection(BrokerSettings settings) => settings.QueueType switch
@@ -79,19 +80,24 @@ public static class StoreConfig
 
     /// <summary>
     /// The connection options HOCON cannot carry, as an ActorSystem setup for <see cref="Akka.Actor.ActorSystem"/>'s
-    /// creation: for a SQLite store, the busy timeout on every connection of the journal and the snapshot store, and
-    /// the provider that builds an insert's SQL once (<see cref="SqliteJournalProvider"/>). Null when the store needs none. <paramref name="complete"/> is a config that went through <see cref="Apply"/>.
+    /// creation: the linq2db provider that builds an insert's SQL once (<see cref="PlainInserts"/>) for the journal
+    /// and the snapshot store, and for SQLite a busy timeout on every connection. Null for builtin.
+    /// <paramref name="complete"/> is a config that went through <see cref="Apply"/>.
     /// </summary>
     public static Setup? DataOptionsSetup(Config complete)
     {
-        if (complete.GetString($"{JournalPluginId}.provider-name", "") != SqliteProvider) return null;
+        var name = complete.GetString($"{JournalPluginId}.provider-name", "");
+        if (name != SqliteProvider && name != PostgresProvider) return null;
         var setup = new MultiDataOptionsSetup();
         foreach (var plugin in new[] { JournalPluginId, SnapshotPluginId })
-            setup.AddDataOptions(plugin, new DataOptions()
-                .UseConnectionString(Provider, complete.GetString($"{plugin}.connection-string"))
-                // The plugin picks its table mapping by provider name, which a provider instance alone leaves unset.
-                .UseProvider(SqliteProvider)
-                .UseInterceptor(new SqliteBusyTimeout(SqliteBusyTimeoutMs)));
+        {
+            var connection = complete.GetString($"{plugin}.connection-string");
+            var options = name == SqliteProvider
+                ? new DataOptions().UseConnectionString(Sqlite, connection).UseInterceptor(new SqliteBusyTimeout(SqliteBusyTimeoutMs))
+                : new DataOptions().UseConnectionString(Postgres, connection);
+            // The plugin picks its table mapping by provider name, which a provider instance alone leaves unset.
+            setup.AddDataOptions(plugin, options.UseProvider(name));
+        }
         return setup;
     }
 

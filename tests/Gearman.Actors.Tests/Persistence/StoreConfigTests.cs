@@ -62,9 +62,16 @@ public sealed class StoreConfigTests : IDisposable
     }
 
     [Fact]
-    public void Builtin_and_postgres_stores_need_no_extra_connection_options()
+    public void Builtin_needs_no_connection_options_and_postgres_gets_the_store_provider()
     {
         Assert.Null(StoreConfig.DataOptionsSetup(Complete("builtin")));
-        Assert.Null(StoreConfig.DataOptionsSetup(Complete("postgres")));
+        var setup = Assert.IsType<MultiDataOptionsSetup>(StoreConfig.DataOptionsSetup(Complete("postgres")));
+        foreach (var plugin in new[] { StoreConfig.JournalPluginId, StoreConfig.SnapshotPluginId })
+        {
+            Assert.True(setup.TryGetDataOptionsFor(plugin, out var options));
+            Assert.IsType<PostgresJournalProvider>(options!.ConnectionOptions.DataProvider);
+            Assert.Equal(StoreConfig.PostgresProvider, options.ConnectionOptions.ProviderName);
+            Assert.Equal("Host=localhost", options.ConnectionOptions.ConnectionString);
+        }
     }
 }

@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence.Sql.Config;
 using Gearman.Actors.Hosting;
 using Gearman.Actors.Persistence;
+using Gearman.Actors.Tests.Support;
 using LinqToDB;
 using LinqToDB.Data;
 using LinqToDB.Interceptors;
@@ -12,17 +13,18 @@ using Microsoft.Data.Sqlite;
 namespace Gearman.Actors.Tests.Persistence;
 
 /// <summary>
-/// The store's SQLite provider builds a plain insert's SQL once and reuses it, with nulls and values alike, while
-/// statements whose text depends on a null (a comparison becomes IS NULL) are still built for each run.
+/// The store's linq2db providers (SQLite; PostgreSQL where a server is given) build a plain insert's SQL once and
+/// reuse it, with nulls and values alike, while statements whose text depends on a null (a comparison becomes
+/// IS NULL) are still built for each run.
 /// </summary>
-public sealed class SqliteJournalProviderTests : IDisposable
+public sealed class JournalProvidersTests : IDisposable
 {
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "gearman-provider-" + Guid.NewGuid().ToString("N"));
     private readonly CommandTexts _texts = new();
     private readonly DataOptions _options;
     private readonly DataConnection _db;
 
-    public SqliteJournalProviderTests()
+    public JournalProvidersTests()
     {
         var config = GearmanBroker.CompleteConfig(ConfigurationFactory.ParseString(
             $"gearman {{ queue-type = sqlite, data-dir = \"{_dataDir.Replace("\\", "/")}\" }}"));
@@ -100,6 +102,39 @@ public sealed class SqliteJournalProviderTests : IDisposable
         name = null;
         Assert.Equal(1, _db.GetTable<Row>().Where(r => r.Name == name).Insert(_db.GetTable<Row>(), r => new Row { Id = r.Id + 10, Name = r.Name }));
         Assert.Equal([1L, 2L, 11L, 12L], _db.GetTable<Row>().OrderBy(r => r.Id).Select(r => r.Id).ToList());
+    }
+
+    [PostgresFact]
+    public void The_postgres_store_builds_a_plain_insert_once_too()
+    {
+        var connection = PostgresFactAttribute.ConnectionString ?? throw new InvalidOperationException("GEARMAN_TEST_POSTGRES is not set");
+        var config = GearmanBroker.CompleteConfig(ConfigurationFactory.ParseString(
+            $"gearman {{ queue-type = postgres, postgres = \"{connection}\" }}"));
+        var setup = Assert.IsType<MultiDataOptionsSetup>(StoreConfig.DataOptionsSetup(config));
+        Assert.True(setup.TryGetDataOptionsFor(StoreConfig.JournalPluginId, out var options));
+        var texts = new CommandTexts();
+        options = options!.UseInterceptor(texts);
+        var table = "provider_test_" + Guid.NewGuid().ToString("N");
+        using (var db = new DataConnection(options)) db.CreateTable<Row>(table);
+        try
+        {
+            foreach (var row in new[] { new Row { Id = 1, Name = "a", Blob = [1] }, new Row { Id = 2 }, new Row { Id = 3, Name = "c" } })
+            {
+                using var db = new DataConnection(options);
+                db.Insert(row, table);
+            }
+            var inserts = texts.Seen.Where(t => t.StartsWith("INSERT", StringComparison.Ordinal)).ToList();
+            Assert.Equal(3, inserts.Count);
+            Assert.Same(inserts[0], inserts[1]);
+            Assert.Same(inserts[0], inserts[2]);
+            using var check = new DataConnection(options);
+            Assert.Equal(["a", null, "c"], check.GetTable<Row>().TableName(table).OrderBy(r => r.Id).Select(r => r.Name).ToList());
+        }
+        finally
+        {
+            using var db = new DataConnection(options);
+            db.DropTable<Row>(table);
+        }
     }
 
     [Table("provider_test")]
