@@ -36,8 +36,8 @@ public sealed record BrokerSettings
     /// <summary>How long a request waits for an answer from another actor before it gets a fallback answer.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>
-    /// How long after another member's removal a request that was already waiting then gets its fallback answer
-    /// (sooner than <see cref="RequestTimeout"/>): its answer was most likely lost with that member.
+    /// The longest a request waits, sooner than <see cref="RequestTimeout"/>, when it was waiting at another member's
+    /// removal or was made within this long after it: its answer may have been lost with that member.
     /// </summary>
     public TimeSpan LostRequestGrace { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>

@@ -6,7 +6,7 @@ namespace Gearman.Actors.Net;
 
 // Requests whose answer was lost: a queue's node died with the request in flight, or a registration went to a
 // node that was just lost. Nothing a client or worker sent may wait forever, and a request that was waiting when a
-// member was removed waits only a short grace after that, not its whole timeout.
+// member was removed, or made just after, waits only a short grace, not its whole timeout.
 public sealed partial class Connection
 {
     private sealed class Sweep

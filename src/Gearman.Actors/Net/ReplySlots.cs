@@ -53,21 +53,27 @@ internal sealed class ReplySlots
         Overdue(_clock(), long.MinValue, 0, abandon);
 
     /// <summary>
-    /// As <see cref="Overdue(Func{object?, bool}?)"/>, and also every slot that was already open when a cluster
-    /// member was removed at <paramref name="lostAt"/>, once <paramref name="grace"/> has passed since: an answer
-    /// that has not come by then was lost with that member (milliseconds on the slots' clock).
+    /// As <see cref="Overdue(Func{object?, bool}?)"/>, and also every slot that was open when a cluster member was
+    /// removed at <paramref name="lostAt"/>, or opened in the <paramref name="grace"/> after it (the shard region may
+    /// still send to the removed member's regions then), once it has waited <paramref name="grace"/> since the later
+    /// of the two: an answer that has not come by then was lost with that member (milliseconds on the slots' clock).
     /// </summary>
     public List<Queues.ISlotReply> Overdue(long lostAt, long grace, Func<object?, bool>? abandon = null) =>
         Overdue(_clock(), lostAt, grace, abandon);
 
     private List<Queues.ISlotReply> Overdue(long now, long lostAt, long grace, Func<object?, bool>? abandon)
     {
-        var lostLongAgo = lostAt != long.MinValue && now - lostAt >= grace;
         var due = new List<Queues.ISlotReply>();
         foreach (var slot in _open.Values)
-            if (slot.DeadlineMs <= now || (lostLongAgo && slot.ReservedMs <= lostAt) || (abandon is not null && abandon(slot.Context)))
+            if (slot.DeadlineMs <= now || LostWith(slot, now, lostAt, grace) || (abandon is not null && abandon(slot.Context)))
                 due.Add(slot.Fallback!(slot.Seq));
         return due;
+    }
+
+    private static bool LostWith(Slot slot, long now, long lostAt, long grace)
+    {
+        if (lostAt == long.MinValue || slot.ReservedMs > lostAt + grace) return false;
+        return now - Math.Max(slot.ReservedMs, lostAt) >= grace;
     }
 
     public bool IsOpen(long seq) => _open.ContainsKey(seq);

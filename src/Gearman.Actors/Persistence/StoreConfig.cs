@@ -21,10 +21,6 @@ public static class StoreConfig
     /// <summary>How long a SQLite statement waits for another writer's lock before it fails.</summary>
     private const int SqliteBusyTimeoutMs = 30_000;
 
-    // Shared by the journal and the snapshot store: a provider holds no per-connection state.
-    private static readonly SqliteJournalProvider Sqlite = new();
-    private static readonly PostgresJournalProvider Postgres = new();
-
     /// <summary>The linq2db provider name and connection string of the configured store; null for builtin.</summary>
     public static (string Provider, string Connection)? Connection(BrokerSettings settings) => settings.QueueType switch
     {
@@ -89,14 +85,16 @@ public static class StoreConfig
         var name = complete.GetString($"{JournalPluginId}.provider-name", "");
         if (name != SqliteProvider && name != PostgresProvider) return null;
         var setup = new MultiDataOptionsSetup();
+        // Shared by the journal and the snapshot store: a provider holds no per-connection state.
+        LinqToDB.DataProvider.IDataProvider provider = name == SqliteProvider ? new SqliteJournalProvider() : new PostgresJournalProvider();
         foreach (var plugin in new[] { JournalPluginId, SnapshotPluginId })
         {
-            var connection = complete.GetString($"{plugin}.connection-string");
-            var options = name == SqliteProvider
-                ? new DataOptions().UseConnectionString(Sqlite, connection).UseInterceptor(new SqliteBusyTimeout(SqliteBusyTimeoutMs))
-                : new DataOptions().UseConnectionString(Postgres, connection);
-            // The plugin picks its table mapping by provider name, which a provider instance alone leaves unset.
-            setup.AddDataOptions(plugin, options.UseProvider(name));
+            var options = new DataOptions()
+                .UseConnectionString(provider, complete.GetString($"{plugin}.connection-string"))
+                // The plugin picks its table mapping by provider name, which a provider instance alone leaves unset.
+                .UseProvider(name);
+            if (name == SqliteProvider) options = options.UseInterceptor(new SqliteBusyTimeout(SqliteBusyTimeoutMs));
+            setup.AddDataOptions(plugin, options);
         }
         return setup;
     }

@@ -34,20 +34,40 @@ public sealed class ReplySlotsTests
         var before = slots.Reserve(Refuse, Timeout);
         _now += 1_000;
         var removedAt = _now;
-        _now += 1;
-        var after = slots.Reserve(Refuse, Timeout);
 
         _now = removedAt + Grace - 1;
         Assert.Empty(slots.Overdue(removedAt, Grace));
         _now = removedAt + Grace;
         Assert.Equal([before], Seqs(slots.Overdue(removedAt, Grace)));
-        Assert.True(slots.Fill(before, new SubmitRejected(before, "QUEUE_ERROR", "lost")));
+    }
 
-        // A request made after the removal went to the queue's new home: it keeps its own deadline.
-        _now = removedAt + 1 + 19_999;
+    [Fact]
+    public void A_request_made_within_the_grace_after_a_removal_waits_at_most_the_grace()
+    {
+        var slots = NewSlots();
+        var removedAt = _now;
+        _now += 3_000;
+        var soonAfter = slots.Reserve(Refuse, Timeout);
+
+        _now = removedAt + 3_000 + Grace - 1;
         Assert.Empty(slots.Overdue(removedAt, Grace));
         _now += 1;
-        Assert.Equal([after], Seqs(slots.Overdue(removedAt, Grace)));
+        Assert.Equal([soonAfter], Seqs(slots.Overdue(removedAt, Grace)));
+    }
+
+    [Fact]
+    public void A_request_made_after_the_grace_keeps_its_own_deadline()
+    {
+        var slots = NewSlots();
+        var removedAt = _now;
+        _now += Grace + 1;
+        var reservedAt = _now;
+        var later = slots.Reserve(Refuse, Timeout);
+
+        _now = reservedAt + 19_999;
+        Assert.Empty(slots.Overdue(removedAt, Grace));
+        _now += 1;
+        Assert.Equal([later], Seqs(slots.Overdue(removedAt, Grace)));
     }
 
     [Fact]
