@@ -9,6 +9,11 @@ namespace Gearman.Actors.Persistence;
 /// load each database round trip then carries as many jobs as arrived during the one before it, so throughput
 /// follows the arrival rate rather than the write latency, and the store handles one message per write instead of
 /// one per job.
+/// <para>
+/// When the store stops (its database failed a write or a recovery), the writes it had not confirmed are kept and
+/// go again, first, to the store that replaces it; meanwhile nothing is written and removals collect. Writing an
+/// event twice is harmless: recovery applies stores and removals by handle.
+/// </para>
 /// </summary>
 internal sealed class DurableWrites
 {
@@ -18,7 +23,7 @@ internal sealed class DurableWrites
     /// </summary>
     private const int MaxWritesInFlight = 1;
 
-    private readonly IActorRef _store;
+    private IActorRef _store;
     private readonly int _maxBatch;
     private readonly int _snapshotEvery;
     private readonly Func<int> _pendingCount;
@@ -28,6 +33,8 @@ internal sealed class DurableWrites
     private DurableReplies _replies = new();
     private int _inFlight;
     private int _sinceSnapshot;
+    /// <summary>Writes handed to the store and not yet confirmed, oldest first.</summary>
+    private readonly Queue<WriteJobs> _unconfirmed = new();
 
     /// <param name="pendingCount">How many jobs the queue holds: a snapshot is due once more than that were written.</param>
     /// <param name="pendingJobs">The queue's durable jobs, oldest first: the content of a snapshot.</param>
@@ -42,6 +49,9 @@ internal sealed class DurableWrites
     }
 
     private bool HasWrites => _stored.Count > 0 || _removed.Count > 0;
+
+    /// <summary>True from the loss of a store until its replacement has recovered (<see cref="StoreBack"/>).</summary>
+    public bool StoreDown { get; private set; }
 
     /// <summary>A new background job: its client hears JOB_CREATED once the job is durable.</summary>
     public void Store(StoredJob job, IActorRef client, long seq)
@@ -66,14 +76,20 @@ internal sealed class DurableWrites
     public void AckWhenDurable(string handle, IActorRef client, long seq)
     {
         var accepted = new JobAccepted(seq, handle);
-        if (HasWrites || _inFlight > 0) _replies.Add(accepted, client);
+        if (HasWrites || _inFlight > 0 || StoreDown) _replies.Add(accepted, client);
         else client.Tell(accepted);
     }
 
     /// <summary>The store reports a write durable (<see cref="JobsDurable"/>).</summary>
     public void Written()
     {
+        _unconfirmed.TryDequeue(out _);
         _inFlight--;
+        Resume();
+    }
+
+    private void Resume()
+    {
         if (HasWrites) FlushIfIdle();
         else if (_inFlight == 0 && _replies.Count > 0)
         {
@@ -84,8 +100,29 @@ internal sealed class DurableWrites
         }
     }
 
+    /// <summary>The store stopped: writes wait for <see cref="StoreBack"/>.</summary>
+    public void StoreLost()
+    {
+        StoreDown = true;
+        _inFlight = 0;
+    }
+
+    /// <summary>A new store has recovered: the writes the lost one did not confirm go to it again, then the rest.</summary>
+    public void StoreBack(IActorRef store)
+    {
+        _store = store;
+        StoreDown = false;
+        foreach (var write in _unconfirmed)
+        {
+            _store.Tell(write);
+            _inFlight++;
+        }
+        Resume();
+    }
+
     private void FlushIfIdle()
     {
+        if (StoreDown) return;
         if (_inFlight < MaxWritesInFlight || _stored.Count + _removed.Count >= _maxBatch) Flush();
     }
 
@@ -101,7 +138,9 @@ internal sealed class DurableWrites
             _sinceSnapshot = 0;
             snapshot = new PendingJobsSnapshot(_pendingJobs());
         }
-        _store.Tell(new WriteJobs(written, _replies, snapshot));
+        var write = new WriteJobs(written, _replies, snapshot);
+        _store.Tell(write);
+        _unconfirmed.Enqueue(write);
         _stored = new List<StoredJob>();
         _removed = new List<string>();
         _replies = new DurableReplies();
@@ -113,13 +152,17 @@ internal sealed class DurableWrites
 internal sealed class DurableReplies
 {
     private readonly List<(object Message, IActorRef To)> _items = new();
+    private bool _sent;
 
     public int Count => _items.Count;
 
     public void Add(object message, IActorRef to) => _items.Add((message, to));
 
+    /// <summary>Sends each reply once, however often the write it belongs to is confirmed.</summary>
     public void Send()
     {
+        if (_sent) return;
+        _sent = true;
         foreach (var (message, to) in _items) to.Tell(message);
     }
 }

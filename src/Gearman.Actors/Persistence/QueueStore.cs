@@ -14,6 +14,10 @@ namespace Gearman.Actors.Persistence;
 /// queue back its jobs in order. Snapshots plus deleting older events keep the journal as small as the set of
 /// pending jobs.
 /// </para>
+/// <para>
+/// A failed write or recovery stops it (Akka.Persistence's rule: the journal's state is then unknown); its queue
+/// starts a new one and writes again what this one did not confirm.
+/// </para>
 /// </summary>
 public sealed class QueueStore : UntypedPersistentActor
 {
@@ -115,5 +119,15 @@ public sealed class QueueStore : UntypedPersistentActor
     {
         _log.Error(cause, "event=journal-write-failed persistence-id={0}", _persistenceId);
         base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>
+    /// A rejected event leaves the store running but its write unconfirmed, which would hold every later write back.
+    /// Stopping hands the write to the queue's next store, as after a failure.
+    /// </summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "event=journal-write-rejected persistence-id={0}", _persistenceId);
+        Context.Stop(Self);
     }
 }

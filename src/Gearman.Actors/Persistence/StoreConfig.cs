@@ -67,8 +67,10 @@ public static class StoreConfig
               # Started with the node, so creating the tables and warming the database layer is not paid by the first submits.
               journal.auto-start-journals = ["akka.persistence.journal.sql"]
               snapshot-store.auto-start-snapshot-stores = ["akka.persistence.snapshot-store.sql"]
-              journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}", use-clone-connection = false, parallelism = {{parallelism}} }
-              snapshot-store.sql { connection-string = {{Quote(snapshots)}}, provider-name = "{{provider}}" }
+              # After a database outage a queue retries its store every few seconds (FunctionQueue.Store.cs); the
+              # breaker's default 30 s of failing fast would keep it out for that long after the database is back.
+              journal.sql { connection-string = {{Quote(connection)}}, provider-name = "{{provider}}", use-clone-connection = false, parallelism = {{parallelism}}, circuit-breaker.reset-timeout = 5s }
+              snapshot-store.sql { connection-string = {{Quote(snapshots)}}, provider-name = "{{provider}}", circuit-breaker.reset-timeout = 5s }
             }
             """);
         return config.WithFallback(plugins).WithFallback(SqlPersistence.DefaultConfiguration);

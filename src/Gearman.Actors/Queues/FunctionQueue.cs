@@ -59,33 +59,18 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     {
         if (!_ctx.Settings.Durable) return;
         _ready = false;
-        _store = Context.ActorOf(Persistence.QueueStore.Props(Persistence.QueueRevival.PersistencePrefix + Self.Path.Name, Self), "store");
-        Context.Watch(_store);
+        StartStore();
         _writes = new Persistence.DurableWrites(_store, _ctx.Settings.WriteBatch, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs);
     }
 
     protected override void OnReceive(object message)
     {
-        if (message is Terminated t && t.ActorRef.Equals(_store))
-            throw new InvalidOperationException($"the job store of queue {Self.Path.Name} stopped");
-        if (message is Persistence.JobsDurable)
-        {
-            // Also while stopping: removals still waiting for their write go out before the store stops.
-            _writes!.Written();
-            return;
-        }
+        // Also while stopping: removals still waiting for their write go out before the store stops.
+        if (_store is not null && OnStoreMessage(message)) return;
+        if (_writes is { StoreDown: true } && RefusedWithoutStore(message)) return;
         if (!_ready)
         {
-            if (message is not Persistence.StoreRecovered recovered)
-            {
-                Stash.Stash();
-                return;
-            }
-            foreach (var stored in recovered.Jobs) Adopt(FromStore(stored));
-            _ready = true;
-            // A queue restarted with nothing pending and nothing asked of it has no reason to stay.
-            if (!_exists && Stash.IsEmpty) StopSelf();
-            Stash.UnstashAll();
+            Stash.Stash();
             return;
         }
         if (_stopping)

@@ -118,4 +118,30 @@ public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
         _writes.Written();
         Assert.Null(ExpectWrite().Snapshot);
     }
+
+    [Fact]
+    public void Writes_a_lost_store_did_not_confirm_go_first_to_the_next_store_and_their_replies_go_once()
+    {
+        Submit("H:1", 1);
+        var unconfirmed = ExpectWrite();
+        _writes.StoreLost();
+        _writes.Forget("H:0", _client.Ref, 9);
+        _store.ExpectNoMsg(TimeSpan.Zero);
+
+        var next = CreateTestProbe();
+        _writes.StoreBack(next.Ref);
+        Assert.Same(unconfirmed, next.ExpectMsg<WriteJobs>());
+        next.ExpectNoMsg(TimeSpan.Zero);
+
+        // The lost store may have made the write durable after all; both confirmations reply only once.
+        unconfirmed.Replies.Send();
+        unconfirmed.Replies.Send();
+        Assert.Equal(new JobAccepted(1, "H:1"), _client.ExpectMsg<JobAccepted>());
+        _client.ExpectNoMsg(TimeSpan.Zero);
+        _writes.Written();
+        var removal = next.ExpectMsg<WriteJobs>();
+        Assert.Equal(new[] { "H:0" }, removal.Event.Removed);
+        removal.Replies.Send();
+        Assert.Equal(new Acknowledged(9), _client.ExpectMsg<Acknowledged>());
+    }
 }

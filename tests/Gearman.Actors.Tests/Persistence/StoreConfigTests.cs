@@ -32,6 +32,17 @@ public sealed class StoreConfigTests : IDisposable
         Assert.Equal(1, config.GetInt("akka.persistence.journal.sql.parallelism"));
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public void The_store_plugins_fail_fast_no_longer_than_a_queue_waits_to_retry_its_store(string queueType)
+    {
+        // Akka.Persistence's default is 30 s, which would keep queues without a store that long after an outage.
+        var config = Complete(queueType);
+        Assert.Equal(TimeSpan.FromSeconds(5), config.GetTimeSpan("akka.persistence.journal.sql.circuit-breaker.reset-timeout"));
+        Assert.Equal(TimeSpan.FromSeconds(5), config.GetTimeSpan("akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout"));
+    }
+
     [Fact]
     public void A_data_directory_with_snapshots_in_the_journal_file_keeps_them_there()
     {
