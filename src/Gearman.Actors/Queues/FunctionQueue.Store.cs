@@ -17,7 +17,7 @@ public sealed partial class FunctionQueue
     private static readonly TimeSpan LastStoreRetry = TimeSpan.FromSeconds(5);
 
     private int _storeIncarnation;
-    /// <summary>Stores lost since the last one that recovered: how long the next attempt waits.</summary>
+    /// <summary>Stores lost since a write was last confirmed: how long the next attempt waits.</summary>
     private int _storeFailures;
 
     private void StartStore()
@@ -34,7 +34,9 @@ public sealed partial class FunctionQueue
         {
             case JobsDurable:
                 // A lost store's late confirmation is ignored: its writes go again to the next store.
-                if (Sender.Equals(_store) && !_writes!.StoreDown) _writes.Written();
+                if (!Sender.Equals(_store) || _writes!.StoreDown) return true;
+                _storeFailures = 0;
+                _writes.Written();
                 return true;
             case StoreRecovered recovered:
                 if (Sender.Equals(_store)) OnStoreRecovered(recovered);
@@ -52,9 +54,10 @@ public sealed partial class FunctionQueue
 
     private void OnStoreRecovered(StoreRecovered recovered)
     {
+        // The failure count is reset by the first confirmed write, not here: a database that reads but cannot write
+        // (a full disk) would otherwise have the queue retry at the shortest pause for ever.
         if (_storeFailures > 0)
             Context.GetLogger().Info("event=store-back queue={0} after-failures={1}", Self.Path.Name, _storeFailures);
-        _storeFailures = 0;
         if (_ready)
         {
             // This queue kept its jobs while it had no store; they are newer than what the new store recovered.
