@@ -183,4 +183,20 @@ public sealed class StoreLossTests : Akka.TestKit.Xunit2.TestKit
         var handle = SubmitAccepted(queue, client, "late");
         Assert.Equal(new[] { (handle, "late") }, Drain(queue));
     }
+
+    [Fact]
+    public async Task A_store_that_recovers_but_cannot_write_is_retried_less_and_less_often()
+    {
+        var client = CreateTestProbe();
+        var queue = StartQueue();
+        SubmitAccepted(queue, client, "before");
+        // A full disk: reads work, writes fail. Each new store recovers, writes again, and is lost again.
+        await Journal.OnWrite.Fail();
+        var log = WatchLog();
+        Submit(queue, client, "stuck");
+        AwaitLog(log, "failures=1 retry-in-ms=500");
+        AwaitLog(log, "failures=2 retry-in-ms=1000");
+        await Journal.OnWrite.Pass();
+        client.ExpectMsg<JobAccepted>(TimeSpan.FromSeconds(15));
+    }
 }
