@@ -130,7 +130,10 @@ public sealed partial class Connection : UntypedActor, IWithTimers
                 break;
             case Tcp.ConnectionClosed:
             case Terminated:
-                Context.Stop(Self);
+                // Foreground jobs whose JOB_CREATED has not come back are not known here by handle yet: their
+                // answers are awaited, so that PostStop can tell their queues nobody waits for them any more.
+                _peerGone = true;
+                if (!AwaitsForegroundSubmits()) Context.Stop(Self);
                 return;
             default:
                 Unhandled(message);
@@ -303,8 +306,17 @@ public sealed partial class Connection : UntypedActor, IWithTimers
         Flush();
     }
 
+    private bool _peerGone;
+
+    private bool AwaitsForegroundSubmits() => _slots.AnyOpen(static c => c is SubmitContext { Background: false });
+
     private void Flush()
     {
+        if (_peerGone)
+        {
+            if (!AwaitsForegroundSubmits()) Context.Stop(Self);
+            return;
+        }
         if (!_writing && !_output.IsEmpty)
         {
             _inFlightBytes = _output.Buffered;

@@ -78,6 +78,14 @@ internal sealed class ReplySlots
 
     public bool IsOpen(long seq) => _open.ContainsKey(seq);
 
+    /// <summary>True while some open slot's request matches <paramref name="match"/> (by its context).</summary>
+    public bool AnyOpen(Func<object?, bool> match)
+    {
+        foreach (var slot in _open.Values)
+            if (match(slot.Context)) return true;
+        return false;
+    }
+
     /// <summary>Queues output that is ready now but must wait for the replies ahead of it.</summary>
     public void Enqueue(object output) => _order.Enqueue(new Slot { Seq = 0, Reply = output, Filled = true });
 

@@ -173,6 +173,23 @@ public sealed class WorkerLifecycleTests : BrokerTest
     }
 
     [Fact]
+    public async Task A_foreground_job_whose_client_left_before_job_created_is_dropped_too()
+    {
+        // The client is gone before its JOB_CREATED comes back, so its connection does not know the handle yet.
+        var f = NewName("left-early");
+        var client = await ConnectAsync("client");
+        client.Send(Cmd.SubmitJob, f, "", "x");
+        client.Dispose();
+
+        var admin = await ConnectAsync("admin");
+        await Eventually.TrueAsync(async () => (await StatusOfAsync(admin, f))?.Total == 0, "the abandoned job leaves the queue");
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        w.Send(Cmd.GrabJob);
+        await w.ExpectAsync(Cmd.NoJob);
+    }
+
+    [Fact]
     public async Task Cant_do_and_reset_abilities_stop_a_worker_from_getting_jobs()
     {
         var fa = NewName("cant-a");
