@@ -16,6 +16,10 @@ public enum AdminVerb : byte
     Version,
     GetPid,
     Verbose,
+    /// <summary>create, drop (or maxqueue) without the arguments they need: gearmand's INVALID_ARGUMENTS.</summary>
+    IncompleteArguments,
+    /// <summary>cancel with the wrong words: gearmand writes nothing for it, which it answers with UNKNOWN_ERROR.</summary>
+    UnknownError,
 }
 
 /// <summary>
@@ -66,15 +70,22 @@ public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<str
         if (Is(w0, "version")) return Make(AdminVerb.Version);
         if (Is(w0, "getpid")) return Make(AdminVerb.GetPid);
         if (Is(w0, "verbose")) return Make(AdminVerb.Verbose);
-        if (Is(w0, "show"))
+        // gearmand's text.cc: "show" and "cancel" need their second word to be recognised at all; "create" and
+        // "drop" are, and answer a wrong form with INVALID_ARGUMENTS.
+        if (Is(w0, "show") && restCount >= 1)
         {
             if (At(0, "jobs") && restCount == 1) return Make(AdminVerb.ShowJobs, 1);
             if (At(0, "unique") && At(1, "jobs") && restCount == 2) return Make(AdminVerb.ShowUniqueJobs, 2);
             return Make(AdminVerb.ShowUnknown);
         }
-        if (Is(w0, "cancel") && At(0, "job") && NonEmptyAt(1)) return Make(AdminVerb.CancelJob, 1);
-        if (Is(w0, "create") && At(0, "function") && NonEmptyAt(1)) return Make(AdminVerb.CreateFunction, 1);
-        if (Is(w0, "drop") && At(0, "function") && NonEmptyAt(1)) return Make(AdminVerb.DropFunction, 1);
+        if (Is(w0, "cancel") && restCount >= 2)
+            return restCount == 2 && At(0, "job")
+                ? new AdminCommand(AdminVerb.CancelJob, word, [WordAt(Rest(), 1).ToString()])
+                : Make(AdminVerb.UnknownError);
+        if (Is(w0, "create"))
+            return restCount == 2 && At(0, "function") && NonEmptyAt(1) ? Make(AdminVerb.CreateFunction, 1) : Make(AdminVerb.IncompleteArguments);
+        if (Is(w0, "drop"))
+            return restCount == 2 && At(0, "function") && NonEmptyAt(1) ? Make(AdminVerb.DropFunction, 1) : Make(AdminVerb.IncompleteArguments);
         return new AdminCommand(AdminVerb.Unknown, word, Words(Rest(), restCount, 0, keepEmpty: true));
     }
 

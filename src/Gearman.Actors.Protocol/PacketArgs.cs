@@ -35,6 +35,16 @@ public readonly struct PacketArgs
     public string Text(int index) => Latin1.GetString(this[index]);
 
     /// <summary>
+    /// The argument up to its first NUL, as gearmand reads a handle, unique, option or client id that is a packet's
+    /// last argument (it copies it into a C string), so "H:1\0junk" names the job "H:1".
+    /// </summary>
+    public string CText(int index)
+    {
+        var arg = this[index];
+        return arg.PositionOf((byte)0) is { } nul ? Latin1.GetString(arg.Slice(0, nul)) : Latin1.GetString(arg);
+    }
+
+    /// <summary>
     /// Splits <paramref name="body"/> into exactly <paramref name="count"/> arguments. Fails when the body holds
     /// fewer than <c>count - 1</c> NUL separators. Extra NULs belong to the last argument.
     /// </summary>

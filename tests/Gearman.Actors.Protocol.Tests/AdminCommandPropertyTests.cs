@@ -26,15 +26,18 @@ public class AdminCommandPropertyTests
         if (Is(word, "version")) return Make(AdminVerb.Version);
         if (Is(word, "getpid")) return Make(AdminVerb.GetPid);
         if (Is(word, "verbose")) return Make(AdminVerb.Verbose);
-        if (Is(word, "show"))
+        if (Is(word, "show") && rest.Length >= 1)
         {
             if (At(0) is { } a0 && Is(a0, "jobs") && rest.Length == 1) return Make(AdminVerb.ShowJobs, 1);
             if (At(0) is { } b0 && Is(b0, "unique") && At(1) is { } b1 && Is(b1, "jobs") && rest.Length == 2) return Make(AdminVerb.ShowUniqueJobs, 2);
             return Make(AdminVerb.ShowUnknown);
         }
-        if (Is(word, "cancel") && At(0) is { } c0 && Is(c0, "job") && At(1) is { Length: > 0 }) return Make(AdminVerb.CancelJob, 1);
-        if (Is(word, "create") && At(0) is { } d0 && Is(d0, "function") && At(1) is { Length: > 0 }) return Make(AdminVerb.CreateFunction, 1);
-        if (Is(word, "drop") && At(0) is { } e0 && Is(e0, "function") && At(1) is { Length: > 0 }) return Make(AdminVerb.DropFunction, 1);
+        if (Is(word, "cancel") && rest.Length >= 2)
+            return Is(rest[0], "job") && rest.Length == 2 ? new AdminCommand(AdminVerb.CancelJob, word, [rest[1]]) : Make(AdminVerb.UnknownError);
+        if (Is(word, "create"))
+            return rest.Length == 2 && Is(rest[0], "function") && rest[1].Length > 0 ? Make(AdminVerb.CreateFunction, 1) : Make(AdminVerb.IncompleteArguments);
+        if (Is(word, "drop"))
+            return rest.Length == 2 && Is(rest[0], "function") && rest[1].Length > 0 ? Make(AdminVerb.DropFunction, 1) : Make(AdminVerb.IncompleteArguments);
         return new AdminCommand(AdminVerb.Unknown, word, rest);
     }
 

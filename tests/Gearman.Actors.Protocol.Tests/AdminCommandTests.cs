@@ -78,8 +78,16 @@ public class AdminCommandTests
         Assert.Empty(cmd.Args);
     }
 
+    [Fact]
+    public void Show_alone_is_an_unknown_command()
+    {
+        // gearmand's text.cc recognises "show" only with a second word.
+        var cmd = AdminCommand.Parse("show");
+        Assert.Equal(AdminVerb.Unknown, cmd.Verb);
+        Assert.Equal("ERR UNKNOWN_COMMAND Unknown+server+commandshow\r\n", AdminReplies.UnknownCommand(cmd.Word));
+    }
+
     [Theory]
-    [InlineData("show")]
     [InlineData("show job")]
     [InlineData("show workers")]
     [InlineData("show unique")]
@@ -116,15 +124,30 @@ public class AdminCommandTests
 
     [Theory]
     [InlineData("cancel job")]
-    [InlineData("cancel job ")]
     [InlineData("cancel")]
-    [InlineData("cancel jobs H:vm:1")]
     public void Cancel_without_job_and_handle_is_unknown_command_cancel(string line)
     {
         var cmd = AdminCommand.Parse(line);
         Assert.Equal(AdminVerb.Unknown, cmd.Verb);
         Assert.Equal("cancel", cmd.Word);
         Assert.Equal("ERR UNKNOWN_COMMAND Unknown+server+commandcancel\r\n", AdminReplies.UnknownCommand(cmd.Word));
+    }
+
+    [Theory]
+    [InlineData("cancel jobs H:vm:1")]
+    [InlineData("cancel job H:vm:1 extra")]
+    public void Cancel_with_three_words_or_more_in_another_form_is_an_unknown_error(string line)
+    {
+        // gearmand's text.cc takes these as "cancel" but writes nothing for them, which it answers with UNKNOWN_ERROR.
+        Assert.Equal(AdminVerb.UnknownError, AdminCommand.Parse(line).Verb);
+        Assert.Equal("ERR UNKNOWN_ERROR\r\n", AdminReplies.UnknownError);
+    }
+
+    [Fact]
+    public void Cancel_job_with_an_empty_handle_looks_for_that_handle()
+    {
+        // A trailing space makes gearmand's third word empty; no job has that handle, so it answers UNKNOWN_JOB.
+        AssertParsed("cancel job ", AdminVerb.CancelJob, "cancel", "");
     }
 
     [Fact]
@@ -145,13 +168,19 @@ public class AdminCommandTests
     [InlineData("create function", "create")]
     [InlineData("create", "create")]
     [InlineData("create func f", "create")]
+    [InlineData("create function f extra", "create")]
+    [InlineData("CREATE function", "CREATE")]
     [InlineData("drop function", "drop")]
     [InlineData("drop", "drop")]
-    public void Create_or_drop_without_function_name_is_not_the_verb(string line, string word)
+    [InlineData("drop function f extra", "drop")]
+    public void Create_or_drop_in_any_other_form_has_incomplete_arguments(string line, string word)
     {
+        // gearmand's text.cc: create and drop want exactly "function NAME", and name the command as it was typed.
         var cmd = AdminCommand.Parse(line);
-        Assert.Equal(AdminVerb.Unknown, cmd.Verb);
+        Assert.Equal(AdminVerb.IncompleteArguments, cmd.Verb);
         Assert.Equal(word, cmd.Word);
+        Assert.Equal($"ERR INVALID_ARGUMENTS An+incomplete+set+of+arguments+was+sent+to+this+command+{word}\r\n",
+            AdminReplies.IncompleteArguments(cmd.Word));
     }
 
     [Fact]

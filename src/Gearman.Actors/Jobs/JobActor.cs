@@ -65,8 +65,9 @@ public sealed class JobActor : UntypedActor, IWithTimers
             case WorkEvent e:
                 if (e.Type == PacketType.WorkStatus)
                 {
-                    job.Numerator = e.Numerator;
-                    job.Denominator = e.Denominator;
+                    // Kept as GET_STATUS reports them (gearmand's 32-bit numbers); listeners get the packet as sent.
+                    job.Numerator = CNumbers.StatusNumerator(e.Numerator);
+                    job.Denominator = CNumbers.StatusDenominator(e.Denominator);
                 }
                 foreach (var listener in job.Listeners) listener.Tell(e);
                 if (e.IsFinal) Finish(new JobEnded(job, _worker, e.AckSeq));

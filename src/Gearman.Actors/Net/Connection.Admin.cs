@@ -50,6 +50,12 @@ public sealed partial class Connection
             case AdminVerb.ShowUnknown:
                 Emit(new Outputs.Text(AdminReplies.UnknownShowArguments));
                 break;
+            case AdminVerb.IncompleteArguments:
+                Emit(new Outputs.Text(AdminReplies.IncompleteArguments(command.Word)));
+                break;
+            case AdminVerb.UnknownError:
+                Emit(new Outputs.Text(AdminReplies.UnknownError));
+                break;
             default:
                 Emit(new Outputs.Text(AdminReplies.UnknownCommand(command.Word)));
                 break;

@@ -44,12 +44,12 @@ public sealed partial class Connection
             case PacketType.SubmitJobEpoch: OnSubmitEpoch(args); break;
             case PacketType.SubmitReduceJob: OnSubmitReduce(args, background: false); break;
             case PacketType.SubmitReduceJobBackground: OnSubmitReduce(args, background: true); break;
-            case PacketType.GetStatus: OnGetStatus(args.Text(0)); break;
-            case PacketType.GetStatusUnique: OnGetStatusUnique(args.Text(0)); break;
+            case PacketType.GetStatus: OnGetStatus(args.CText(0)); break;
+            case PacketType.GetStatusUnique: OnGetStatusUnique(args.CText(0)); break;
             case PacketType.EchoReq: Emit(new Outputs.Echo(args[0])); break;
-            case PacketType.OptionReq: OnOption(args.Text(0)); break;
+            case PacketType.OptionReq: OnOption(args.CText(0), args.Text(0)); break;
             case PacketType.SetClientId:
-                _clientId = args[0].IsEmpty ? "-" : args.Text(0);
+                _clientId = args.CText(0);
                 PublishInfo();
                 break;
             case PacketType.CanDo: OnCanDo(args.Text(0), 0); break;
@@ -67,7 +67,7 @@ public sealed partial class Connection
                 OnWorkResult(type, args.Text(0), args[1], "", "");
                 break;
             case PacketType.WorkFail:
-                OnWorkResult(type, args.Text(0), ReadOnlySequence<byte>.Empty, "", "");
+                OnWorkResult(type, args.CText(0), ReadOnlySequence<byte>.Empty, "", "");
                 break;
             case PacketType.WorkStatus:
                 OnWorkResult(type, args.Text(0), ReadOnlySequence<byte>.Empty, args.Text(1), args.Text(2));
@@ -85,7 +85,8 @@ public sealed partial class Connection
     private void OnSubmitEpoch(in PacketArgs args)
     {
         // SUBMIT_JOB_EPOCH is a normal-priority background job (gearmand server.cc).
-        if (!long.TryParse(args.Text(2), NumberStyles.Integer, CultureInfo.InvariantCulture, out var when))
+        // Read as gearmand's strtoll reads it: "abc" or "" is 0 (due at once), "1700000000.5" is 1700000000.
+        if (!CNumbers.TryParseEpoch(args.Text(2), out var when))
         {
             Emit(new Outputs.Error(ErrorCode.InvalidPacket, "Epoch is not a number"));
             return;
@@ -144,12 +145,13 @@ public sealed partial class Connection
         else OnSlotReply(notFound);
     }
 
-    private void OnOption(string name)
+    /// <summary>gearmand compares the option up to a NUL and ignoring case, and echoes it as it was sent.</summary>
+    private void OnOption(string name, string asSent)
     {
-        if (name == "exceptions")
+        if (name.Equals("exceptions", StringComparison.OrdinalIgnoreCase))
         {
             _exceptions = true;
-            Emit(new Outputs.OptionAccepted(name));
+            Emit(new Outputs.OptionAccepted(asSent));
         }
         else
         {

@@ -96,6 +96,26 @@ public sealed class AdminTextTests : BrokerTest
     }
 
     [Fact]
+    public async Task A_client_id_is_read_up_to_a_NUL_and_an_empty_one_is_listed_empty()
+    {
+        var f = NewName("cid");
+        var id = NewName("nul");
+        var named = await ConnectAsync("named");
+        named.Send(Cmd.SetClientId, System.Text.Encoding.Latin1.GetBytes(id + "\0extra"));
+        named.Send(Cmd.CanDo, f);
+        await named.SyncAsync();
+        var blank = await ConnectAsync("blank");
+        blank.Send(Cmd.SetClientId, "");
+        blank.Send(Cmd.CanDo, f + "-blank");
+        await blank.SyncAsync();
+
+        var admin = await ConnectAsync("admin");
+        var lines = await admin.AdminListAsync("workers");
+        Assert.Contains(lines, l => l.EndsWith($" {id} : {f}"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^\d+ 127\.0\.0\.1  : {f}-blank$"));
+    }
+
+    [Fact]
     public async Task Show_jobs_and_show_unique_jobs_list_the_live_jobs()
     {
         var f = NewName("sj");
@@ -235,6 +255,21 @@ public sealed class AdminTextTests : BrokerTest
         Assert.Null(await StatusOfAsync(admin, f));
         Assert.Equal("ERR function not found\r\n", await admin.AdminAsync($"drop function {f}"));
         Assert.Equal("ERR function not found\r\n", await admin.AdminAsync($"drop function {NewName("never")}"));
+    }
+
+    [Fact]
+    public async Task Create_drop_show_and_cancel_in_other_forms_answer_as_gearmand_does()
+    {
+        var f = NewName("forms");
+        var admin = await ConnectAsync("admin");
+        Assert.Equal("ERR INVALID_ARGUMENTS An+incomplete+set+of+arguments+was+sent+to+this+command+create\r\n",
+            await admin.AdminAsync($"create function {f} extra"));
+        Assert.Null(await StatusOfAsync(admin, f));
+        Assert.Equal("ERR INVALID_ARGUMENTS An+incomplete+set+of+arguments+was+sent+to+this+command+drop\r\n",
+            await admin.AdminAsync("drop function"));
+        Assert.Equal("ERR UNKNOWN_COMMAND Unknown+server+commandshow\r\n", await admin.AdminAsync("show"));
+        Assert.Equal("ERR UNKNOWN_ERROR\r\n", await admin.AdminAsync("cancel jobs H:nowhere:1"));
+        Assert.Equal("ERR UNKNOWN_JOB\r\n", await admin.AdminAsync("cancel job "));
     }
 
     [Fact]

@@ -26,6 +26,31 @@ public sealed class EpochTests : BrokerTest
         await c.SyncAsync();
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("")]
+    [InlineData("1.5")]
+    public async Task An_epoch_that_is_not_a_whole_number_is_read_as_gearmand_reads_it_and_the_job_runs_at_once(string epoch)
+    {
+        // gearmand's strtoll: no digits is 0, and a fraction ends the number. Both are in the past.
+        var f = NewName("epoch-text");
+        var c = await ConnectAsync("client");
+        c.Send(Cmd.SubmitJobEpoch, f, "", epoch, "odd");
+        var h = (await c.ExpectAsync(Cmd.JobCreated)).Text(0);
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        Assert.Equal(h, (await w.GrabAsync()).Text(0));
+        w.Send(Cmd.WorkComplete, h, "");
+    }
+
+    [Fact]
+    public async Task An_epoch_beyond_64_bits_is_refused()
+    {
+        var c = await ConnectAsync("client");
+        c.Send(Cmd.SubmitJobEpoch, NewName("epoch-huge"), "", "99999999999999999999", "x");
+        Assert.Equal("INVALID_PACKET", (await c.ExpectAsync(Cmd.Error)).Text(0));
+    }
+
     [Fact]
     public async Task A_future_epoch_job_is_not_handed_out_early_and_a_sleeping_worker_is_woken_when_it_is_due()
     {

@@ -21,6 +21,18 @@ public sealed class ExceptionAndReduceTests : BrokerTest
         await c.SyncAsync();
     }
 
+    [Theory]
+    [InlineData("Exceptions")]
+    [InlineData("EXCEPTIONS")]
+    [InlineData("exceptions\0trailing")]
+    public async Task Option_req_reads_the_name_up_to_a_NUL_ignoring_case_and_echoes_it_as_sent(string asSent)
+    {
+        var c = await ConnectAsync();
+        c.Send(Cmd.OptionReq, Encoding.Latin1.GetBytes(asSent));
+        var res = await c.ExpectAsync(Cmd.OptionRes);
+        Assert.Equal(asSent, Encoding.Latin1.GetString(res.Body));
+    }
+
     [Fact]
     public async Task Work_exception_reaches_clients_that_asked_for_it_and_is_a_plain_fail_for_the_others()
     {

@@ -40,6 +40,24 @@ public sealed class StatusTests : BrokerTest
     }
 
     [Fact]
+    public async Task Get_status_reads_the_handle_up_to_a_NUL_and_reports_numbers_as_32_bit_integers()
+    {
+        var f = NewName("cstr");
+        var client = await ConnectAsync("client");
+        var handle = await client.SubmitAsync(Cmd.SubmitJobBg, f, "", "payload");
+        var worker = await ConnectAsync("worker");
+        worker.Send(Cmd.CanDo, f);
+        await worker.GrabAsync();
+        // gearmand keeps (uint32_t)atoi of each number; listeners of WORK_STATUS get it as sent.
+        worker.Send(Cmd.WorkStatus, handle, "007", "999999999999");
+        await worker.SyncAsync();
+
+        client.Send(Cmd.GetStatus, System.Text.Encoding.Latin1.GetBytes(handle + "\0junk"));
+        var res = await client.ExpectAsync(Cmd.StatusRes);
+        Assert.Equal(new[] { handle, "1", "1", "7", "1410065407" }, Enumerable.Range(0, 5).Select(res.Text));
+    }
+
+    [Fact]
     public async Task Get_status_of_an_unknown_handle_says_unknown()
     {
         var c = await ConnectAsync();
