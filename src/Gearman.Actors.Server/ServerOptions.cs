@@ -30,7 +30,7 @@ internal sealed class ServerOptions
     public readonly Option<string?> ClusterHost = new("--cluster-host") { Description = "Address other cluster nodes reach this node at (default 127.0.0.1)" };
     public readonly Option<int?> ClusterPort = new("--cluster-port") { Description = "Port for cluster traffic between nodes (default: any free port)" };
     public readonly Option<string?> SeedNodes = new("--seed-nodes") { Description = "Comma-separated host:port of the cluster's seed nodes; none = a one-node cluster" };
-    public readonly Option<bool> RoundRobin = new("--round-robin", "-R") { Description = "Accepted for gearmand compatibility; round-robin is always on" };
+    public readonly Option<bool> RoundRobin = new("--round-robin", "-R") { Description = "A worker with several functions takes equal-priority jobs from them in turn, not newest registration first" };
 
     public RootCommand BuildRoot()
     {
@@ -59,6 +59,7 @@ internal sealed class ServerOptions
         if (r.GetValue(HandlePrefix) is { } prefix) Set("gearman.job-handle-prefix", Str(prefix));
         if (r.GetValue(WorkerWakeup) is { } wakeup) Set("gearman.worker-wakeup", Num(wakeup));
         if (r.GetValue(Exceptions)) Set("gearman.exceptions", "on");
+        if (r.GetValue(RoundRobin)) Set("gearman.round-robin", "on");
         if (r.GetValue(MaxPacketSize) is { } max) Set("gearman.max-packet-size", Num(max));
         // The executable keeps background jobs durable unless told otherwise; the library defaults to memory.
         var queueType = r.GetValue(QueueType) ?? (r.GetValue(Postgres) is not null ? "postgres" : null);

@@ -14,6 +14,12 @@ public sealed record BrokerSettings
     public int WorkerWakeup { get; init; }
     /// <summary>Every connection gets WORK_EXCEPTION as if it had sent OPTION_REQ "exceptions".</summary>
     public bool Exceptions { get; init; }
+
+    /// <summary>
+    /// A worker with several functions takes jobs of equal priority from them in turn (gearmand 2.0's default, and
+    /// 1.1's <c>--round-robin</c>); otherwise from the function it registered last first, as gearmand 1.1 does.
+    /// </summary>
+    public bool RoundRobin { get; init; }
     public string HandlePrefix { get; init; } = "H:" + Environment.MachineName;
     /// <summary>This node's name in handles and logs; must differ between the nodes of a cluster.</summary>
     public string NodeName { get; init; } = Environment.MachineName;
@@ -57,6 +63,7 @@ public sealed record BrokerSettings
             JobRetries = c.GetInt("job-retries", d.JobRetries),
             WorkerWakeup = c.GetInt("worker-wakeup", d.WorkerWakeup),
             Exceptions = c.GetBoolean("exceptions", d.Exceptions),
+            RoundRobin = c.GetBoolean("round-robin", d.RoundRobin),
             NodeName = string.IsNullOrEmpty(node) ? d.NodeName : node,
             // Handles must be unique in the whole cluster, and each node allocates its own: the node name keeps them apart.
             HandlePrefix = !string.IsNullOrEmpty(prefix) ? prefix : "H:" + (string.IsNullOrEmpty(node) ? d.NodeName : node),

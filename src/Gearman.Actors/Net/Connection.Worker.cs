@@ -24,7 +24,8 @@ public sealed partial class Connection
 
     /// <summary>
     /// A grab across several functions: first every queue says the best priority it could hand out, then the
-    /// worker takes from the queues in order of that priority (round-robin among equals), as gearmand 2.0 does.
+    /// worker takes from the queues in order of that priority, as gearmand 2.0 does (and among equals as
+    /// <see cref="OrderOf"/> says).
     /// </summary>
     private sealed class PendingGrab
     {
@@ -163,11 +164,15 @@ public sealed partial class Connection
         _ctx.Queues.Tell(new Grab(function, Self, grab.Kind, priority, reply.Seq));
     }
 
-    /// <summary>Position of a function in this grab's round-robin order among equal priorities.</summary>
+    /// <summary>
+    /// Position of a function among equal priorities: the newest registration first (<see cref="_functions"/>'
+    /// order, gearmand 1.1's worker list), or with round-robin in turn from grab to grab.
+    /// </summary>
     private int OrderOf(string function)
     {
-        var n = _functions.Count;
         var i = _functions.IndexOf(function);
+        if (!_ctx.Settings.RoundRobin) return i;
+        var n = _functions.Count;
         return ((n - 1 - i) - _roundRobin % n + n) % n;
     }
 }

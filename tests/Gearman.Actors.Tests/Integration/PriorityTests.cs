@@ -1,3 +1,4 @@
+using Gearman.Actors.Hosting;
 using Gearman.Actors.Tests.Support;
 
 namespace Gearman.Actors.Tests.Integration;
@@ -86,6 +87,52 @@ public sealed class PriorityTests : BrokerTest
         Assert.Equal("b-high", got[0]);
         Assert.Equal("a-normal", got[1]);
         Assert.Equal(new[] { "a-low", "b-low" }, got.Skip(2).OrderBy(x => x));
+    }
+
+    private static async Task<List<string>> TwoFunctionsTwoJobsEachAsync(Func<string, Task<GearmanTestClient>> connect)
+    {
+        var fa = BrokerFixture.NewName("order-a");
+        var fb = BrokerFixture.NewName("order-b");
+        var c = await connect("client");
+        foreach (var (f, d) in new[] { (fa, "a1"), (fa, "a2"), (fb, "b1"), (fb, "b2") }) await c.SubmitAsync(Cmd.SubmitJobBg, f, "", d);
+        var w = await connect("worker");
+        w.Send(Cmd.CanDo, fa);
+        w.Send(Cmd.CanDo, fb);
+        return await GrabAllDataAsync(w, 4);
+    }
+
+    [Fact]
+    public async Task Among_equal_priorities_a_worker_takes_from_the_function_it_registered_last_first()
+    {
+        // gearmand 1.1.20 walks a worker's functions newest first.
+        Assert.Equal(new[] { "b1", "b2", "a1", "a2" }, await TwoFunctionsTwoJobsEachAsync(ConnectAsync));
+    }
+
+    [Fact]
+    public async Task With_round_robin_a_worker_takes_from_its_functions_in_turn()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString(
+                "gearman.listen = \"127.0.0.1\", gearman.port = 0, gearman.round-robin = on, akka.loglevel = WARNING")
+            .WithFallback(GearmanBroker.DefaultConfig);
+        using var system = Akka.Actor.ActorSystem.Create("gearman-rr", config);
+        var broker = await GearmanBroker.StartAsync(system, BrokerSettings.FromConfig(system.Settings.Config));
+        var endpoint = (System.Net.IPEndPoint)broker.Endpoint!;
+        var clients = new List<GearmanTestClient>();
+        try
+        {
+            var got = await TwoFunctionsTwoJobsEachAsync(async name =>
+            {
+                var c = await GearmanTestClient.ConnectAsync(endpoint.Address.ToString(), endpoint.Port, name);
+                clients.Add(c);
+                return c;
+            });
+            Assert.Equal(new[] { "a1", "b1", "a2", "b2" }, got);
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+            await system.Terminate();
+        }
     }
 
     [Fact]
