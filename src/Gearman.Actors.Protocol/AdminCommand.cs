@@ -51,6 +51,8 @@ public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<str
 
         var space = line.IndexOf(' ');
         var word = space < 0 ? line : KnownWord(line.AsSpan(0, space)) ?? line[..space];
+        // gearmand compares the first word as a C string: "version\0…" is "version".
+        if (word.IndexOf('\0') is var nul and >= 0) word = word[..nul];
         // Everything after the first space, split on single spaces (so "a  b" has an empty word between a and b).
         var restStart = space < 0 ? line.Length : space + 1;
         var restCount = space < 0 ? 0 : line.AsSpan(restStart).Count(' ') + 1;

@@ -24,7 +24,11 @@ public sealed record BrokerSettings
     /// <summary>This node's name in handles and logs; must differ between the nodes of a cluster.</summary>
     public string NodeName { get; init; } = Environment.MachineName;
     public long MaxPacketSize { get; init; } = uint.MaxValue;
-    public int MaxLineLength { get; init; } = 64 * 1024;
+    /// <summary>
+    /// Longest admin text line, without its CRLF. gearmand reads a line into an 8 KiB buffer and closes the
+    /// connection on a longer one; 8190 characters plus CRLF fill it exactly.
+    /// </summary>
+    public int MaxLineLength { get; init; } = 8190;
     /// <summary>Unsent bytes above which a connection stops reading its socket until its peer catches up.</summary>
     public int OutputHighWater { get; init; } = 8 << 20;
     public string Verbose { get; init; } = "ERROR";

@@ -79,6 +79,15 @@ public class AdminCommandTests
     }
 
     [Fact]
+    public void The_first_word_ends_at_a_NUL_as_in_gearmand()
+    {
+        Assert.Equal(AdminVerb.Version, AdminCommand.Parse("version\0REQ\0\0\0\u0010").Verb);
+        var cmd = AdminCommand.Parse("frob\0nicate");
+        Assert.Equal(AdminVerb.Unknown, cmd.Verb);
+        Assert.Equal("frob", cmd.Word);
+    }
+
+    [Fact]
     public void Show_alone_is_an_unknown_command()
     {
         // gearmand's text.cc recognises "show" only with a second word.

@@ -192,4 +192,17 @@ public sealed class BadInputTests : BrokerTest
         Assert.StartsWith("ERR ", reply);
         await c.ExpectClosedAsync();
     }
+
+    [Fact]
+    public async Task An_admin_line_longer_than_gearmands_8_KiB_buffer_is_refused_and_closed_and_one_that_fits_is_answered()
+    {
+        var fits = await ConnectAsync("fits");
+        fits.SendText("version" + new string(' ', 8190 - "version".Length) + "\r");
+        Assert.StartsWith("OK ", await fits.ReadRawLineAsync());
+
+        var tooLong = await ConnectAsync("too-long");
+        tooLong.SendText(new string('x', 8191) + "\r");
+        Assert.StartsWith("ERR ", await tooLong.ReadRawLineAsync());
+        await tooLong.ExpectClosedAsync();
+    }
 }
