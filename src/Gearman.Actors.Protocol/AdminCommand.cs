@@ -16,7 +16,7 @@ public enum AdminVerb : byte
     Version,
     GetPid,
     Verbose,
-    /// <summary>create, drop (or maxqueue) without the arguments they need: gearmand's INVALID_ARGUMENTS.</summary>
+    /// <summary>create or drop in another form than "function NAME": gearmand's INVALID_ARGUMENTS.</summary>
     IncompleteArguments,
     /// <summary>cancel with the wrong words: gearmand writes nothing for it, which it answers with UNKNOWN_ERROR.</summary>
     UnknownError,
