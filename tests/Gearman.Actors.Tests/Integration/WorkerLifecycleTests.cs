@@ -155,6 +155,18 @@ public sealed class WorkerLifecycleTests : BrokerTest
         Assert.Equal(("1", "0", "0", "0"), await c.GetStatusAsync(h));
     }
 
+    /// <summary>The abandoned job leaves the queue, and a worker that asks afterwards gets NO_JOB.</summary>
+    private async Task<GearmanTestClient> ExpectAbandonedJobDroppedAsync(string function)
+    {
+        var admin = await ConnectAsync("admin");
+        await Eventually.TrueAsync(async () => (await StatusOfAsync(admin, function))?.Total == 0, "the abandoned job leaves the queue");
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, function);
+        w.Send(Cmd.GrabJob);
+        await w.ExpectAsync(Cmd.NoJob);
+        return admin;
+    }
+
     [Fact]
     public async Task A_foreground_job_whose_client_left_is_never_handed_to_a_worker()
     {
@@ -163,12 +175,7 @@ public sealed class WorkerLifecycleTests : BrokerTest
         var h = await client.SubmitAsync(Cmd.SubmitJob, f, "", "x");
         client.Dispose();
 
-        var admin = await ConnectAsync("admin");
-        await Eventually.TrueAsync(async () => (await StatusOfAsync(admin, f))?.Total == 0, "the abandoned job leaves the queue");
-        var w = await ConnectAsync("worker");
-        w.Send(Cmd.CanDo, f);
-        w.Send(Cmd.GrabJob);
-        await w.ExpectAsync(Cmd.NoJob);
+        var admin = await ExpectAbandonedJobDroppedAsync(f);
         Assert.Equal(("0", "0", "0", "0"), await admin.GetStatusAsync(h));
     }
 
@@ -181,12 +188,7 @@ public sealed class WorkerLifecycleTests : BrokerTest
         client.Send(Cmd.SubmitJob, f, "", "x");
         client.Dispose();
 
-        var admin = await ConnectAsync("admin");
-        await Eventually.TrueAsync(async () => (await StatusOfAsync(admin, f))?.Total == 0, "the abandoned job leaves the queue");
-        var w = await ConnectAsync("worker");
-        w.Send(Cmd.CanDo, f);
-        w.Send(Cmd.GrabJob);
-        await w.ExpectAsync(Cmd.NoJob);
+        await ExpectAbandonedJobDroppedAsync(f);
     }
 
     [Fact]
