@@ -89,6 +89,9 @@ public sealed partial class Connection : UntypedActor, IWithTimers
             case ISlotReply reply:
                 OnSlotReply(reply);
                 break;
+            case Persistence.ReplyBatch batch:
+                foreach (var reply in batch.Replies) OnSlotReply(reply);
+                break;
             case WorkEvent e:
                 if (e.IsFinal) _awaiting.Remove(e.Handle);
                 Emit(e);

@@ -151,18 +151,35 @@ internal sealed class DurableWrites
 /// <summary>Who hears what once a write is durable.</summary>
 internal sealed class DurableReplies
 {
-    private readonly List<(object Message, IActorRef To)> _items = new();
+    private readonly List<(ISlotReply Reply, IActorRef To)> _items = new();
     private bool _sent;
 
     public int Count => _items.Count;
 
-    public void Add(object message, IActorRef to) => _items.Add((message, to));
+    public void Add(ISlotReply reply, IActorRef to) => _items.Add((reply, to));
 
-    /// <summary>Sends each reply once, however often the write it belongs to is confirmed.</summary>
+    /// <summary>
+    /// Sends each reply once, however often the write it belongs to is confirmed. A connection on this node gets
+    /// all of a write's replies for it in one <see cref="ReplyBatch"/>, so it answers them in one socket write;
+    /// replies to another node go one by one (the batch never crosses nodes).
+    /// </summary>
     public void Send()
     {
         if (_sent) return;
         _sent = true;
-        foreach (var (message, to) in _items) to.Tell(message);
+        Dictionary<IActorRef, List<ISlotReply>>? local = null;
+        foreach (var (reply, to) in _items)
+        {
+            if (!to.Path.Address.HasLocalScope)
+            {
+                to.Tell(reply);
+                continue;
+            }
+            local ??= new Dictionary<IActorRef, List<ISlotReply>>();
+            if (!local.TryGetValue(to, out var replies)) local[to] = replies = new List<ISlotReply>();
+            replies.Add(reply);
+        }
+        if (local is null) return;
+        foreach (var (to, replies) in local) to.Tell(replies.Count == 1 ? replies[0] : new ReplyBatch(replies));
     }
 }

@@ -45,4 +45,7 @@ internal sealed class JobsDurable
     }
 }
 
+/// <summary>A durable write's replies for one connection on this node, in the order they were made.</summary>
+internal sealed record ReplyBatch(IReadOnlyList<ISlotReply> Replies);
+
 internal sealed record StoreRecovered(IReadOnlyList<StoredJob> Jobs);

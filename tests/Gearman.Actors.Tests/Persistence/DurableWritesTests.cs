@@ -59,10 +59,10 @@ public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new[] { "H:2", "H:3" }, second.Event.Stored.Select(j => j.Handle));
         Assert.Equal(new[] { "H:1" }, second.Event.Removed);
 
+        // A connection gets a write's replies for it in one message, in order.
         second.Replies.Send();
-        Assert.Equal(new JobAccepted(2, "H:2"), _client.ExpectMsg<JobAccepted>());
-        Assert.Equal(new JobAccepted(3, "H:3"), _client.ExpectMsg<JobAccepted>());
-        Assert.Equal(new Acknowledged(4), _client.ExpectMsg<Acknowledged>());
+        Assert.Equal(new ISlotReply[] { new JobAccepted(2, "H:2"), new JobAccepted(3, "H:3"), new Acknowledged(4) },
+            _client.ExpectMsg<ReplyBatch>().Replies);
         _writes.Written();
         _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
