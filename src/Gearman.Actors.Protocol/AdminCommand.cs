@@ -63,6 +63,8 @@ public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<str
         bool NonEmptyAt(int i) => i < restCount && !WordAt(Rest(), i).IsEmpty;
 
         AdminCommand Make(AdminVerb verb, int skip = 0) => new(verb, word, Words(Rest(), restCount, skip, keepEmpty: false));
+        // A verb whose one argument is the word after its second, kept even when empty.
+        AdminCommand Named(AdminVerb verb) => new(verb, word, [WordAt(Rest(), 1).ToString()]);
 
         var w0 = word.AsSpan();
         if (Is(w0, "workers")) return Make(AdminVerb.Workers);
@@ -81,13 +83,12 @@ public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<str
             return Make(AdminVerb.ShowUnknown);
         }
         if (Is(w0, "cancel") && restCount >= 2)
-            return restCount == 2 && At(0, "job")
-                ? new AdminCommand(AdminVerb.CancelJob, word, [WordAt(Rest(), 1).ToString()])
-                : Make(AdminVerb.UnknownError);
+            return restCount == 2 && At(0, "job") ? Named(AdminVerb.CancelJob) : Make(AdminVerb.UnknownError);
+        // The name may be empty ("create function " names the function ""), as gearmand takes it.
         if (Is(w0, "create"))
-            return restCount == 2 && At(0, "function") && NonEmptyAt(1) ? Make(AdminVerb.CreateFunction, 1) : Make(AdminVerb.IncompleteArguments);
+            return restCount == 2 && At(0, "function") ? Named(AdminVerb.CreateFunction) : Make(AdminVerb.IncompleteArguments);
         if (Is(w0, "drop"))
-            return restCount == 2 && At(0, "function") && NonEmptyAt(1) ? Make(AdminVerb.DropFunction, 1) : Make(AdminVerb.IncompleteArguments);
+            return restCount == 2 && At(0, "function") ? Named(AdminVerb.DropFunction) : Make(AdminVerb.IncompleteArguments);
         return new AdminCommand(AdminVerb.Unknown, word, Words(Rest(), restCount, 0, keepEmpty: true));
     }
 

@@ -45,6 +45,25 @@ public readonly struct PacketArgs
     }
 
     /// <summary>
+    /// As <see cref="TrySplit"/>, but a body that holds only the first <paramref name="required"/> arguments gets
+    /// the missing trailing ones as empty. Perl's Gearman::Worker sends WORK_COMPLETE, WORK_DATA and WORK_WARNING
+    /// with a false value ("" or "0") as the bare handle, and WORK_STATUS without its denominator.
+    /// </summary>
+    public static bool TrySplitPadded(in ReadOnlySequence<byte> body, int count, int required, out PacketArgs args)
+    {
+        if (TrySplit(body, count, out args)) return true;
+        for (var present = count - 1; present >= required; present--)
+        {
+            if (!TrySplit(body, present, out var some)) continue;
+            args = new PacketArgs(count,
+                some._a0, present > 1 ? some._a1 : default, present > 2 ? some._a2 : default,
+                present > 3 ? some._a3 : default, present > 4 ? some._a4 : default);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
     /// Splits <paramref name="body"/> into exactly <paramref name="count"/> arguments. Fails when the body holds
     /// fewer than <c>count - 1</c> NUL separators. Extra NULs belong to the last argument.
     /// </summary>

@@ -30,7 +30,7 @@ internal sealed class ServerOptions
     public readonly Option<string?> ClusterHost = new("--cluster-host") { Description = "Address other cluster nodes reach this node at (default 127.0.0.1)" };
     public readonly Option<int?> ClusterPort = new("--cluster-port") { Description = "Port for cluster traffic between nodes (default: any free port)" };
     public readonly Option<string?> SeedNodes = new("--seed-nodes") { Description = "Comma-separated host:port of the cluster's seed nodes; none = a one-node cluster" };
-    public readonly Option<bool> RoundRobin = new("--round-robin", "-R") { Description = "A worker with several functions takes equal-priority jobs from them in turn, not newest registration first" };
+    public readonly Option<bool> RoundRobin = new("--round-robin", "-R") { Description = "A worker with several functions starts each grab at the next of them in turn, not at the newest" };
 
     public RootCommand BuildRoot()
     {

@@ -16,8 +16,8 @@ public sealed record BrokerSettings
     public bool Exceptions { get; init; }
 
     /// <summary>
-    /// A worker with several functions takes jobs of equal priority from them in turn (gearmand 2.0's default, and
-    /// 1.1's <c>--round-robin</c>); otherwise from the function it registered last first, as gearmand 1.1 does.
+    /// A worker with several functions starts each grab at the next of them in turn (gearmand 1.1's
+    /// <c>--round-robin</c>); otherwise at the function it registered last, as gearmand 1.1.20 does.
     /// </summary>
     public bool RoundRobin { get; init; }
     public string HandlePrefix { get; init; } = "H:" + Environment.MachineName;

@@ -35,9 +35,9 @@ public class AdminCommandPropertyTests
         if (Is(word, "cancel") && rest.Length >= 2)
             return Is(rest[0], "job") && rest.Length == 2 ? new AdminCommand(AdminVerb.CancelJob, word, [rest[1]]) : Make(AdminVerb.UnknownError);
         if (Is(word, "create"))
-            return rest.Length == 2 && Is(rest[0], "function") && rest[1].Length > 0 ? Make(AdminVerb.CreateFunction, 1) : Make(AdminVerb.IncompleteArguments);
+            return rest.Length == 2 && Is(rest[0], "function") ? new AdminCommand(AdminVerb.CreateFunction, word, [rest[1]]) : Make(AdminVerb.IncompleteArguments);
         if (Is(word, "drop"))
-            return rest.Length == 2 && Is(rest[0], "function") && rest[1].Length > 0 ? Make(AdminVerb.DropFunction, 1) : Make(AdminVerb.IncompleteArguments);
+            return rest.Length == 2 && Is(rest[0], "function") ? new AdminCommand(AdminVerb.DropFunction, word, [rest[1]]) : Make(AdminVerb.IncompleteArguments);
         return new AdminCommand(AdminVerb.Unknown, word, rest);
     }
 

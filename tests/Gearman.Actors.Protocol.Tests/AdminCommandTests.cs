@@ -167,6 +167,13 @@ public class AdminCommandTests
     }
 
     [Fact]
+    public void Create_and_drop_take_an_empty_function_name_as_gearmand_does()
+    {
+        AssertParsed("create function ", AdminVerb.CreateFunction, "create", "");
+        AssertParsed("drop function ", AdminVerb.DropFunction, "drop", "");
+    }
+
+    [Fact]
     public void Drop_function()
     {
         AssertParsed("drop function reverse", AdminVerb.DropFunction, "drop", "reverse");

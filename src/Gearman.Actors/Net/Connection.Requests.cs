@@ -28,7 +28,10 @@ public sealed partial class Connection
             Emit(new Outputs.Error(ErrorCode.InvalidCommand, "Command not expected"));
             return;
         }
-        if (!PacketArgs.TrySplit(frame.Body, argCount, out var args))
+        // A worker's result needs only its handle: the missing value is empty (see PacketArgs.TrySplitPadded).
+        var required = type is PacketType.WorkData or PacketType.WorkWarning or PacketType.WorkComplete or PacketType.WorkException
+            or PacketType.WorkStatus ? 1 : argCount;
+        if (!PacketArgs.TrySplitPadded(frame.Body, argCount, required, out var args))
         {
             Emit(new Outputs.Error(ErrorCode.InvalidPacket, $"{type} takes {argCount} arguments"));
             return;

@@ -23,9 +23,10 @@ public sealed partial class Connection
     private int _roundRobin;
 
     /// <summary>
-    /// A grab across several functions: first every queue says the best priority it could hand out, then the
-    /// worker takes from the queues in order of that priority, as gearmand 2.0 does (and among equals as
-    /// <see cref="OrderOf"/> says).
+    /// A grab across several functions: first every queue says whether it has a job (and of what priority), then
+    /// the worker takes from the first function that has one, in the order <see cref="OrderOf"/> gives, as gearmand
+    /// 1.1.20 does: a function's jobs, best priority first, before the next function's (gearmand 2.0 made priority
+    /// global across functions).
     /// </summary>
     private sealed class PendingGrab
     {
@@ -148,7 +149,7 @@ public sealed partial class Connection
             grab.Answers++;
             if (best.Best is { } p) grab.Offers.Add((best.Function, p, OrderOf(best.Function)));
             if (grab.Answers < grab.Expected) return;
-            grab.Offers.Sort((a, b) => a.Best != b.Best ? a.Best.CompareTo(b.Best) : a.Order.CompareTo(b.Order));
+            grab.Offers.Sort((a, b) => a.Order.CompareTo(b.Order));
             _roundRobin++;
         }
         // Take from the best offer left; an offer may have gone to another worker meanwhile, so fall through.
@@ -165,8 +166,8 @@ public sealed partial class Connection
     }
 
     /// <summary>
-    /// Position of a function among equal priorities: the newest registration first (<see cref="_functions"/>'
-    /// order, gearmand 1.1's worker list), or with round-robin in turn from grab to grab.
+    /// Position of a function in a grab: the newest registration first (<see cref="_functions"/>' order, gearmand
+    /// 1.1's worker list), or with round-robin starting one function further from grab to grab.
     /// </summary>
     private int OrderOf(string function)
     {

@@ -231,6 +231,12 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         job.Runner = null;
         if (job.Removed) return;
         _running[(int)job.Priority]--;
+        // A foreground job whose clients all left while it ran is not run again for nobody.
+        if (!job.Background && job.Listeners.Count == 0)
+        {
+            Forget(job);
+            return;
+        }
         job.Retries++;
         var limit = _ctx.Settings.JobRetries;
         if (limit > 0 && job.Retries >= limit)

@@ -270,6 +270,10 @@ public sealed class AdminTextTests : BrokerTest
         Assert.Equal("ERR UNKNOWN_COMMAND Unknown+server+commandshow\r\n", await admin.AdminAsync("show"));
         Assert.Equal("ERR UNKNOWN_ERROR\r\n", await admin.AdminAsync("cancel jobs H:nowhere:1"));
         Assert.Equal("ERR UNKNOWN_JOB\r\n", await admin.AdminAsync("cancel job "));
+        // An empty name is a name (gearadmin --create-function ""), as on gearmand.
+        Assert.Equal("OK\r\n", await admin.AdminAsync("create function "));
+        Assert.Contains("\t0\t0\t0", await admin.AdminListAsync("status"));
+        Assert.Equal("OK\r\n", await admin.AdminAsync("drop function "));
     }
 
     [Fact]

@@ -80,8 +80,6 @@ public sealed class BadInputTests : BrokerTest
                      (Cmd.SubmitJob, new[] { "only-a-function" }),
                      (Cmd.SubmitJobBg, new[] { "function", "unique-but-no-data-separator" }),
                      (Cmd.CanDoTimeout, new[] { "function-without-timeout" }),
-                     (Cmd.WorkComplete, new[] { "H:x:1" }),
-                     (Cmd.WorkStatus, new[] { "H:x:1", "1" }),
                      (Cmd.SubmitReduceJob, new[] { "f", "u", "reducer-but-too-few" }),
                  })
         {

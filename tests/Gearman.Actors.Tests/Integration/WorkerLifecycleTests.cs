@@ -192,6 +192,51 @@ public sealed class WorkerLifecycleTests : BrokerTest
     }
 
     [Fact]
+    public async Task A_foreground_job_whose_client_left_while_it_ran_is_not_run_again_when_its_worker_dies()
+    {
+        var f = NewName("orphan");
+        var u = NewName("orphan-u");
+        var client = await ConnectAsync("client");
+        await client.SubmitAsync(Cmd.SubmitJob, f, u, "x");
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        await w.GrabAsync();
+        client.Dispose();
+        var observer = await ConnectAsync("observer");
+        await Eventually.TrueAsync(async () =>
+        {
+            observer.Send(Cmd.GetStatusUnique, u);
+            return (await observer.ExpectAsync(Cmd.StatusResUnique)).Text(5) == "0";
+        }, "the running job has no client left");
+
+        w.Dispose();
+        await ExpectAbandonedJobDroppedAsync(f);
+    }
+
+    [Fact]
+    public async Task A_worker_result_that_is_only_a_handle_carries_an_empty_value()
+    {
+        // Perl's Gearman::Worker sends a false value ("" or "0") as the bare handle, and WORK_STATUS without its
+        // denominator; gearmand breaks the worker's connection over it, the broker takes the missing part as empty.
+        var f = NewName("bare");
+        var client = await ConnectAsync("client");
+        var h = await client.SubmitAsync(Cmd.SubmitJob, f, "", "x");
+        var w = await ConnectAsync("worker");
+        w.Send(Cmd.CanDo, f);
+        await w.GrabAsync();
+        w.Send(Cmd.WorkData, h);
+        w.Send(Cmd.WorkStatus, h, "1");
+        w.Send(Cmd.WorkComplete, h);
+        var data = await client.ExpectAsync(Cmd.WorkData);
+        Assert.Equal(new[] { h, "" }, new[] { data.Text(0), data.Text(1) });
+        var status = await client.ExpectAsync(Cmd.WorkStatus);
+        Assert.Equal(new[] { h, "1", "" }, new[] { status.Text(0), status.Text(1), status.Text(2) });
+        var done = await client.ExpectAsync(Cmd.WorkComplete);
+        Assert.Equal(new[] { h, "" }, new[] { done.Text(0), done.Text(1) });
+        await w.SyncAsync();
+    }
+
+    [Fact]
     public async Task Cant_do_and_reset_abilities_stop_a_worker_from_getting_jobs()
     {
         var fa = NewName("cant-a");
