@@ -60,7 +60,6 @@ public sealed record AdminCommand(AdminVerb Verb, string Word, IReadOnlyList<str
 
         static bool Is(ReadOnlySpan<char> w, string expected) => w.Equals(expected, StringComparison.OrdinalIgnoreCase);
         bool At(int i, string expected) => i < restCount && Is(WordAt(Rest(), i), expected);
-        bool NonEmptyAt(int i) => i < restCount && !WordAt(Rest(), i).IsEmpty;
 
         AdminCommand Make(AdminVerb verb, int skip = 0) => new(verb, word, Words(Rest(), restCount, skip, keepEmpty: false));
         // A verb whose one argument is the word after its second, kept even when empty.

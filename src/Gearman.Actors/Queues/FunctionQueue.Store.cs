@@ -20,11 +20,12 @@ public sealed partial class FunctionQueue
     /// <summary>Stores lost since a write was last confirmed: how long the next attempt waits.</summary>
     private int _storeFailures;
 
-    private void StartStore()
+    private IActorRef StartStore()
     {
         var name = _storeIncarnation++ == 0 ? "store" : "store-" + _storeIncarnation;
-        _store = Context.ActorOf(QueueStore.Props(QueueRevival.PersistencePrefix + Self.Path.Name, Self), name);
-        Context.Watch(_store);
+        var store = Context.ActorOf(QueueStore.Props(QueueRevival.PersistencePrefix + Self.Path.Name, Self), name);
+        Context.Watch(store);
+        return _store = store;
     }
 
     /// <summary>Handles what concerns the store; false for every other message.</summary>

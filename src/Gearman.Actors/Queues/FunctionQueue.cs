@@ -59,8 +59,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     {
         if (!_ctx.Settings.Durable) return;
         _ready = false;
-        StartStore();
-        _writes = new Persistence.DurableWrites(_store, _ctx.Settings.WriteBatch, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs);
+        _writes = new Persistence.DurableWrites(StartStore(), _ctx.Settings.WriteBatch, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs);
     }
 
     protected override void OnReceive(object message)
