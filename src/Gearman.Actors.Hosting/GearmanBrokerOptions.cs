@@ -40,6 +40,10 @@ public sealed record GearmanBrokerOptions
     public int? WorkerWakeup { get; init; }
     /// <summary>Every TCP client gets WORK_EXCEPTION as if it had asked for it.</summary>
     public bool? Exceptions { get; init; }
+    /// <summary>Addresses or CIDR blocks that may connect to the Gearman port; null or empty: every address.</summary>
+    public IReadOnlyList<string>? Allow { get; init; }
+    /// <summary>Addresses or CIDR blocks that may cancel jobs, create or drop functions and set maxqueue; null or empty: every address.</summary>
+    public IReadOnlyList<string>? AdminAllow { get; init; }
     /// <inheritdoc cref="BrokerStartup.JoinSelfWithoutSeedNodes"/>
     public bool JoinSelfWithoutSeedNodes { get; init; } = true;
 
@@ -55,6 +59,7 @@ public sealed record GearmanBrokerOptions
         }
         static string? Str(string? s) => s is null ? null : "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
         static string? Num(int? n) => n?.ToString(CultureInfo.InvariantCulture);
+        static string? List(IReadOnlyList<string>? values) => values is null ? null : "[" + string.Join(", ", values.Select(Str)) + "]";
 
         Set("listen", Str(ListenHost));
         Set("port", Num(Port));
@@ -66,6 +71,8 @@ public sealed record GearmanBrokerOptions
         Set("job-retries", Num(JobRetries));
         Set("worker-wakeup", Num(WorkerWakeup));
         Set("exceptions", Exceptions is { } on ? (on ? "on" : "off") : null);
+        Set("allow", List(Allow));
+        Set("admin-allow", List(AdminAllow));
         return ConfigurationFactory.ParseString(hocon.ToString());
     }
 }

@@ -14,6 +14,8 @@ public static class AdminReplies
     public const string FunctionBusy = "ERR there are still connected workers or executing clients\r\n";
     public const string LineTooLong = "ERR INVALID_ARGUMENTS Line+too+long\r\n";
     public const string UnknownError = "ERR UNKNOWN_ERROR\r\n";
+    /// <summary>Ours: gearmand lets every connection run every admin command.</summary>
+    public const string PermissionDenied = "ERR PERMISSION_DENIED Administrative+commands+are+not+allowed+from+this+address\r\n";
     public const string Unavailable = "ERR UNKNOWN_ERROR No+answer+from+the+function's+queue+in+time\r\n";
 
     public static string UnknownCommand(string word) => $"ERR UNKNOWN_COMMAND Unknown+server+command{word}\r\n";

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Gearman.Actors.Net;
 
 namespace Gearman.Actors;
 
@@ -53,6 +54,15 @@ public sealed record BrokerSettings
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
     public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Addresses that may connect to the Gearman port; others are closed at once. Empty: every address.</summary>
+    public AccessList Allow { get; init; } = AccessList.Everyone;
+
+    /// <summary>
+    /// Addresses that may change the server through the admin text protocol (cancel job, create and drop function,
+    /// maxqueue); others get ERR PERMISSION_DENIED. Listings stay open to every connection. Empty: every address.
+    /// </summary>
+    public AccessList AdminAllow { get; init; } = AccessList.Everyone;
+
     public static BrokerSettings FromConfig(Config root)
     {
         var c = root.GetConfig("gearman") ?? Config.Empty;
@@ -84,6 +94,24 @@ public sealed record BrokerSettings
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
             LostRequestGrace = c.GetTimeSpan("lost-request-grace", d.LostRequestGrace),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
+            Allow = Access(c, "allow"),
+            AdminAllow = Access(c, "admin-allow"),
         };
+    }
+
+    /// <summary>A list of addresses and blocks, or one string of them separated by commas (as a flag gives it).</summary>
+    private static AccessList Access(Config c, string key)
+    {
+        if (!c.HasPath(key)) return AccessList.Everyone;
+        var value = c.GetValue(key);
+        IEnumerable<string> entries = value.IsString() ? (value.GetString() ?? "").Split(',') : c.GetStringList(key) ?? [];
+        try
+        {
+            return AccessList.Parse(entries);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"gearman.{key}: {e.Message}", e);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Akka.Actor;
+using Akka.Event;
 using Gearman.Actors.Admin;
 using Gearman.Actors.Directory;
 using Gearman.Actors.Protocol;
@@ -13,6 +14,12 @@ public sealed partial class Connection
     private void OnAdminLine(string line)
     {
         var command = AdminCommand.Parse(line);
+        if (!_mayAdminister && ChangesServer(command.Verb))
+        {
+            _log.Warning("event=admin-refused remote={0} command={1}", _ip, command.Word);
+            Emit(new Outputs.Text(AdminReplies.PermissionDenied));
+            return;
+        }
         switch (command.Verb)
         {
             case AdminVerb.Workers:
@@ -61,6 +68,10 @@ public sealed partial class Connection
                 break;
         }
     }
+
+    /// <summary>The commands that change what the server does; the listings, version, getpid and verbose only read.</summary>
+    private static bool ChangesServer(AdminVerb verb) =>
+        verb is AdminVerb.MaxQueue or AdminVerb.CancelJob or AdminVerb.CreateFunction or AdminVerb.DropFunction;
 
     /// <summary>
     /// maxqueue FUNC [N | HIGH NORMAL LOW]: no size or a negative one means unlimited; one size applies to every

@@ -26,6 +26,8 @@ public sealed partial class Connection : UntypedActor, IWithTimers
     private readonly IActorRef _socket;
     private readonly long _id;
     private readonly string _ip;
+    /// <summary>The peer is in gearman.admin-allow: it may change the server through admin commands.</summary>
+    private readonly bool _mayAdminister;
     private readonly FrameDecoder _decoder;
     private readonly OutputBuffer _output = new();
     private readonly ReplySlots _slots = new();
@@ -52,6 +54,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
         _socket = socket;
         _id = ctx.Connections.NextId();
         _ip = remote is IPEndPoint ip ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString() : remote.ToString() ?? "-";
+        _mayAdminister = ctx.Settings.AdminAllow.Allows(remote);
         _decoder = new FrameDecoder(ctx.Settings.MaxPacketSize, ctx.Settings.MaxLineLength);
         _exceptions = ctx.Settings.Exceptions;
     }

@@ -74,9 +74,18 @@ public sealed class Listener : UntypedActor
                 _tcpListener?.Tell(Tcp.Unbind.Instance);
                 _tcpListener = null;
                 break;
+            case Tcp.Connected connected when !_ctx.Settings.Allow.Allows(connected.RemoteAddress):
+                // Not one byte is read from or written to a peer outside gearman.allow: it learns nothing but the close.
+                _log.Warning("event=connection-refused remote={0} reason=not-in-allow-list", connected.RemoteAddress);
+                Sender.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
+                Sender.Tell(Tcp.Close.Instance);
+                break;
             case Tcp.Connected connected:
                 var connection = Context.ActorOf(Connection.Props(_ctx, Sender, connected.RemoteAddress));
                 Sender.Tell(new Tcp.Register(connection, keepOpenOnPeerClosed: false, useResumeWriting: true));
+                break;
+            case Tcp.ConnectionClosed or Tcp.Received:
+                // A refused connection's last events (this actor is its handler until it is closed).
                 break;
             default:
                 Unhandled(message);
