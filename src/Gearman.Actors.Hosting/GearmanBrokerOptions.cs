@@ -40,6 +40,10 @@ public sealed record GearmanBrokerOptions
     public int? WorkerWakeup { get; init; }
     /// <summary>Every TCP client gets WORK_EXCEPTION as if it had asked for it.</summary>
     public bool? Exceptions { get; init; }
+    /// <summary>Most jobs this node holds, queued or running, before new submits are refused; 0 = no limit.</summary>
+    public long? MaxJobs { get; init; }
+    /// <summary>Most payload bytes of the jobs this node holds; 0 = no limit.</summary>
+    public long? MaxJobMemory { get; init; }
     /// <summary>Addresses or CIDR blocks that may connect to the Gearman port; null or empty: every address.</summary>
     public IReadOnlyList<string>? Allow { get; init; }
     /// <summary>Addresses or CIDR blocks that may cancel jobs, create or drop functions and set maxqueue; null or empty: every address.</summary>
@@ -71,6 +75,8 @@ public sealed record GearmanBrokerOptions
         Set("job-retries", Num(JobRetries));
         Set("worker-wakeup", Num(WorkerWakeup));
         Set("exceptions", Exceptions is { } on ? (on ? "on" : "off") : null);
+        Set("max-jobs", MaxJobs?.ToString(CultureInfo.InvariantCulture));
+        Set("max-job-memory", MaxJobMemory?.ToString(CultureInfo.InvariantCulture));
         Set("allow", List(Allow));
         Set("admin-allow", List(AdminAllow));
         return ConfigurationFactory.ParseString(hocon.ToString());

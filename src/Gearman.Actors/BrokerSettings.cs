@@ -54,6 +54,15 @@ public sealed record BrokerSettings
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
     public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Most jobs this node holds, queued or running, before new submits get ERROR QUEUE_ERROR; 0 = no limit, as
+    /// gearmand. Jobs recovered from the store or moved here from a lost node are always taken in.
+    /// </summary>
+    public long MaxJobs { get; init; }
+
+    /// <summary>Most payload bytes of the jobs this node holds, as for <see cref="MaxJobs"/>; 0 = no limit.</summary>
+    public long MaxJobMemory { get; init; }
+
     /// <summary>Addresses that may connect to the Gearman port; others are closed at once. Empty: every address.</summary>
     public AccessList Allow { get; init; } = AccessList.Everyone;
 
@@ -94,6 +103,8 @@ public sealed record BrokerSettings
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
             LostRequestGrace = c.GetTimeSpan("lost-request-grace", d.LostRequestGrace),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
+            MaxJobs = Math.Max(0, c.GetLong("max-jobs", d.MaxJobs)),
+            MaxJobMemory = Math.Max(0, c.GetByteSize("max-job-memory") ?? d.MaxJobMemory),
             Allow = Access(c, "allow"),
             AdminAllow = Access(c, "admin-allow"),
         };

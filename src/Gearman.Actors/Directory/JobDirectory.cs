@@ -14,15 +14,34 @@ public sealed class JobDirectory
     private readonly ConcurrentDictionary<string, string> _functionByUnique = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IActorRef> _queues = new(StringComparer.Ordinal);
 
-    public void AddJob(string handle, string function, string? uniqueKey)
+    private long _jobCount;
+    private long _jobBytes;
+
+    /// <summary>Jobs this node holds, queued or running (what <c>gearman.max-jobs</c> bounds).</summary>
+    public long JobCount => Volatile.Read(ref _jobCount);
+
+    /// <summary>The payload bytes of those jobs (what <c>gearman.max-job-memory</c> bounds).</summary>
+    public long JobBytes => Volatile.Read(ref _jobBytes);
+
+    /// <param name="bytes">The job's payload size; the same figure must come back to <see cref="RemoveJob"/>.</param>
+    public void AddJob(string handle, string function, string? uniqueKey, long bytes)
     {
-        _functionByHandle[handle] = function;
+        if (_functionByHandle.TryAdd(handle, function))
+        {
+            Interlocked.Increment(ref _jobCount);
+            Interlocked.Add(ref _jobBytes, bytes);
+        }
+        else _functionByHandle[handle] = function;
         if (uniqueKey is not null) _functionByUnique[uniqueKey] = function;
     }
 
-    public void RemoveJob(string handle, string function, string? uniqueKey)
+    public void RemoveJob(string handle, string function, string? uniqueKey, long bytes)
     {
-        _functionByHandle.TryRemove(handle, out _);
+        if (_functionByHandle.TryRemove(handle, out _))
+        {
+            Interlocked.Decrement(ref _jobCount);
+            Interlocked.Add(ref _jobBytes, -bytes);
+        }
         if (uniqueKey is not null) _functionByUnique.TryRemove(new KeyValuePair<string, string>(uniqueKey, function));
     }
 

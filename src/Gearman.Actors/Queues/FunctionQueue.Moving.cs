@@ -52,7 +52,7 @@ public sealed partial class FunctionQueue
         job.Order = ++_arrivals;
         _jobs[job.Handle] = job;
         if (job.UniqueKey is not null) _byUnique[job.UniqueKey] = job;
-        _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
+        _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job), job.Data.Length);
         if (job.WhenEpoch > NowEpoch())
         {
             _lanes.Schedule(job);

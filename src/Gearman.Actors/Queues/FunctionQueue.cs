@@ -170,12 +170,17 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job queue is full"));
             return;
         }
+        if (NodeFull(m.Data.Length))
+        {
+            m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job limit of this server reached"));
+            return;
+        }
         var job = new QueuedJob(_ctx.Handles.Next(), _function, m.Unique, key, m.Data, m.Priority, m.Background,
             m.WhenEpoch, m.Reducer) { Order = ++_arrivals };
         if (!m.Background) job.Listeners.Add(m.Client);
         _jobs[job.Handle] = job;
         if (key is not null) _byUnique[key] = job;
-        _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job));
+        _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job), job.Data.Length);
         // A background job is acknowledged only once it is durable; workers may start on it meanwhile.
         if (m.Background && _writes is not null) _writes.Store(ToStored(job), m.Client, m.Seq);
         else m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
@@ -188,6 +193,18 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         }
         _lanes.Enqueue(job);
         _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+    }
+
+    /// <summary>
+    /// True when this node holds as many jobs, or as many payload bytes, as gearman.max-jobs and
+    /// gearman.max-job-memory allow. Queues check the node's totals without a lock, so several queues submitting at
+    /// once can pass the limit by a job each: a bound on memory, not an exact count.
+    /// </summary>
+    private bool NodeFull(long bytes)
+    {
+        var s = _ctx.Settings;
+        return (s.MaxJobs > 0 && _ctx.Directory.JobCount >= s.MaxJobs) ||
+               (s.MaxJobMemory > 0 && _ctx.Directory.JobBytes + bytes > s.MaxJobMemory);
     }
 
     private void OnGrab(Grab m)
@@ -314,7 +331,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         _jobs.Remove(job.Handle);
         if (job.UniqueKey is not null && _byUnique.TryGetValue(job.UniqueKey, out var owner) && ReferenceEquals(owner, job))
             _byUnique.Remove(job.UniqueKey);
-        _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job));
+        _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job), job.Data.Length);
     }
 
     /// <summary>Moves due epoch jobs into their lane, waking sleepers for them whoever noticed they were due.</summary>
@@ -345,7 +362,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     protected override void PostStop()
     {
         if (_exists) _ctx.Directory.RemoveQueue(_function, Self);
-        foreach (var job in _jobs.Values) _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job));
+        foreach (var job in _jobs.Values) _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job), job.Data.Length);
     }
 
     private static long NowEpoch() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();

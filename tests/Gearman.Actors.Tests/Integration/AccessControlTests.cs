@@ -1,7 +1,3 @@
-using System.Net;
-using Akka.Actor;
-using Akka.Configuration;
-using Gearman.Actors.Hosting;
 using Gearman.Actors.Protocol;
 using Gearman.Actors.Tests.Support;
 using Gearman.Actors.Testing;
@@ -12,47 +8,18 @@ namespace Gearman.Actors.Tests.Integration;
 /// gearman.allow and gearman.admin-allow over real TCP. Every peer here is 127.0.0.1, so a list without it stands
 /// for "some other network" and a list with it for "this one".
 /// </summary>
-public sealed class AccessControlTests : IAsyncLifetime
+public sealed class AccessControlTests
 {
-    private readonly List<ActorSystem> _systems = new();
-    private readonly List<GearmanTestClient> _clients = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var c in _clients) c.Dispose();
-        foreach (var s in _systems) await s.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
-    }
-
-    private async Task<IPEndPoint> StartAsync(string hocon)
-    {
-        var config = ConfigurationFactory.ParseString($"gearman.listen = \"127.0.0.1\", gearman.port = 0, akka.loglevel = WARNING, {hocon}")
-            .WithFallback(GearmanBroker.DefaultConfig);
-        var system = ActorSystem.Create("gearman-acl", config);
-        _systems.Add(system);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var broker = await GearmanBroker.StartAsync(system, BrokerSettings.FromConfig(system.Settings.Config), cts.Token);
-        return (IPEndPoint)broker.Endpoint!;
-    }
-
-    private async Task<GearmanTestClient> ConnectAsync(IPEndPoint at, string name)
-    {
-        var c = await GearmanTestClient.ConnectAsync(at.Address.ToString(), at.Port, name);
-        _clients.Add(c);
-        return c;
-    }
-
     [Fact]
     public async Task A_peer_outside_the_allow_list_is_closed_without_a_byte_and_one_inside_is_served()
     {
-        var elsewhere = await StartAsync("gearman.allow = [\"192.0.2.0/24\", \"fd00::/8\"]");
-        var refused = await ConnectAsync(elsewhere, "refused");
+        await using var elsewhere = await CustomBroker.StartAsync("gearman.allow = [\"192.0.2.0/24\", \"fd00::/8\"]");
+        var refused = await elsewhere.ConnectAsync("refused");
         refused.Send(Cmd.EchoReq, "ping");
         await refused.ExpectClosedAsync();
 
-        var here = await StartAsync("gearman.allow = [\"192.0.2.0/24\", \"127.0.0.0/8\"]");
-        var served = await ConnectAsync(here, "served");
+        await using var here = await CustomBroker.StartAsync("gearman.allow = [\"192.0.2.0/24\", \"127.0.0.0/8\"]");
+        var served = await here.ConnectAsync("served");
         served.Send(Cmd.EchoReq, "ping");
         Assert.Equal("ping", (await served.ExpectAsync(Cmd.EchoRes)).Text(0));
     }
@@ -60,11 +27,11 @@ public sealed class AccessControlTests : IAsyncLifetime
     [Fact]
     public async Task Outside_admin_allow_the_commands_that_change_the_server_are_refused_and_change_nothing()
     {
-        var at = await StartAsync("gearman.admin-allow = [\"192.0.2.0/24\"]");
+        await using var at = await CustomBroker.StartAsync("gearman.admin-allow = [\"192.0.2.0/24\"]");
         var f = BrokerFixture.NewName("acl");
-        var client = await ConnectAsync(at, "client");
+        var client = await at.ConnectAsync("client");
         var handle = await client.SubmitAsync(Cmd.SubmitJobBg, f, "", "x");
-        var admin = await ConnectAsync(at, "admin");
+        var admin = await at.ConnectAsync("admin");
 
         Assert.Equal(AdminReplies.PermissionDenied, await admin.AdminAsync($"cancel job {handle}"));
         Assert.Equal(AdminReplies.PermissionDenied, await admin.AdminAsync($"drop function {f}"));
@@ -83,9 +50,9 @@ public sealed class AccessControlTests : IAsyncLifetime
     [Fact]
     public async Task Inside_admin_allow_the_same_commands_work()
     {
-        var at = await StartAsync("gearman.admin-allow = [\"192.0.2.0/24\", \"127.0.0.1\"]");
+        await using var at = await CustomBroker.StartAsync("gearman.admin-allow = [\"192.0.2.0/24\", \"127.0.0.1\"]");
         var f = BrokerFixture.NewName("acl");
-        var admin = await ConnectAsync(at, "admin");
+        var admin = await at.ConnectAsync("admin");
         Assert.Equal(AdminReplies.Ok, await admin.AdminAsync($"create function {f}"));
         Assert.Contains($"{f}\t0\t0\t0", await admin.AdminListAsync("status"));
         Assert.Equal(AdminReplies.Ok, await admin.AdminAsync($"drop function {f}"));
@@ -95,12 +62,12 @@ public sealed class AccessControlTests : IAsyncLifetime
     public async Task Gearadmin_shows_the_refusal()
     {
         RealTools.Require(RealTools.Gearadmin);
-        var at = await StartAsync("gearman.admin-allow = [\"192.0.2.0/24\"]");
+        await using var at = await CustomBroker.StartAsync("gearman.admin-allow = [\"192.0.2.0/24\"]");
         var f = BrokerFixture.NewName("acl");
 
-        var drop = await ToolProcess.RunAsync(RealTools.Gearadmin, ["-h", at.Address.ToString(), "-p", at.Port.ToString(), "--drop-function", f]);
+        var drop = await ToolProcess.RunAsync(RealTools.Gearadmin, ["-h", at.Host, "-p", at.Port.ToString(), "--drop-function", f]);
         Assert.Contains("PERMISSION_DENIED", drop.Stdout + drop.Stderr);
-        var status = await ToolProcess.RunAsync(RealTools.Gearadmin, ["-h", at.Address.ToString(), "-p", at.Port.ToString(), "--status"]);
+        var status = await ToolProcess.RunAsync(RealTools.Gearadmin, ["-h", at.Host, "-p", at.Port.ToString(), "--status"]);
         Assert.Equal(".", status.Succeeded().Stdout.Trim().Split('\n')[^1]);
     }
 }
