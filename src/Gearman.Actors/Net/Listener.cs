@@ -75,7 +75,7 @@ public sealed class Listener : UntypedActor
                 _tcpListener = null;
                 break;
             case Tcp.Connected connected when !_ctx.Settings.Allow.Allows(connected.RemoteAddress):
-                // Not one byte is read from or written to a peer outside gearman.allow: it learns nothing but the close.
+                // A peer outside gearman.allow is sent nothing and whatever it sent is dropped: it learns nothing but the close.
                 _log.Warning("event=connection-refused remote={0} reason=not-in-allow-list", connected.RemoteAddress);
                 Sender.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
                 Sender.Tell(Tcp.Close.Instance);
