@@ -43,6 +43,12 @@ public sealed record BrokerSettings
     public int SnapshotEvery { get; init; } = 10000;
     /// <summary>Most jobs (submits plus removals) one journal write of a queue carries.</summary>
     public int WriteBatch { get; init; } = 4000;
+
+    /// <summary>
+    /// Most bytes one journal write (one event) may carry. A background job larger than this is refused at once
+    /// with ERROR QUEUE_ERROR: the store could never write it, and retrying would hold every later write back.
+    /// </summary>
+    public long StoreMaxWrite { get; init; } = Persistence.StoreConfig.LargestWrite;
     public bool Durable => QueueType != "builtin";
     /// <summary>How long a request waits for an answer from another actor before it gets a fallback answer.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
@@ -100,6 +106,7 @@ public sealed record BrokerSettings
             Postgres = c.GetString("postgres", d.Postgres),
             SnapshotEvery = c.GetInt("snapshot-every", d.SnapshotEvery),
             WriteBatch = c.GetInt("write-batch", d.WriteBatch),
+            StoreMaxWrite = c.GetByteSize("store-max-write") is long max and > 0 ? Math.Min(max, d.StoreMaxWrite) : d.StoreMaxWrite,
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
             LostRequestGrace = c.GetTimeSpan("lost-request-grace", d.LostRequestGrace),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),

@@ -14,8 +14,8 @@ public sealed record QueueStats(string Function, int High, int Normal, int Low, 
     public int Total => High + Normal + Low + Running;
 }
 
-/// <summary>maxqueue: a limit per priority, 0 = unlimited.</summary>
-public sealed record SetMaxQueue(string Function, int High, int Normal, int Low) : IQueueCommand;
+/// <summary>maxqueue: a limit per priority, 0 = unlimited. The queue answers OK once the limit holds.</summary>
+public sealed record SetMaxQueue(string Function, int High, int Normal, int Low, IActorRef ReplyTo, long Seq) : IQueueCommand;
 
 public sealed record CancelJob(string Function, string Handle, IActorRef ReplyTo, long Seq) : IQueueCommand;
 

@@ -21,11 +21,14 @@ public sealed class JobActor : UntypedActor, IWithTimers
     }
 
     private readonly IActorRef _queue;
-    /// <summary>The job it runs; none while idle, so an idle actor does not keep a finished job's payload alive.</summary>
-    private QueuedJob? _job;
+    /// <summary>The handle of the job it runs; null while idle.</summary>
+    private string? _handle;
+    /// <summary>Client connections waiting for the result: this actor's own list from RunJob until the job ends or goes back.</summary>
+    private readonly List<IActorRef> _listeners = new(1);
+    private string _numerator = "0";
+    private string _denominator = "0";
     /// <summary>The worker of the current or last job; still watched between jobs, as the next job often goes to it again.</summary>
     private IActorRef _worker = ActorRefs.Nobody;
-    private bool _running;
 
     public JobActor(IActorRef queue) => _queue = queue;
 
@@ -37,7 +40,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
     protected override void OnReceive(object message)
     {
         if (message is RunJob run) Start(run);
-        else if (_running) Running(message);
+        else if (_handle is not null) Running(message, _handle);
         else Finished(message);
     }
 
@@ -49,58 +52,62 @@ public sealed class JobActor : UntypedActor, IWithTimers
             // Watching a worker that is already gone delivers Terminated at once, so no death is missed.
             Context.Watch(run.Worker);
         }
-        (_job, _worker, _running) = (run.Job, run.Worker, true);
+        (_handle, _worker, _numerator, _denominator) = (run.Handle, run.Worker, "0", "0");
+        _listeners.Clear();
+        _listeners.AddRange(run.Listeners);
         // gearmand raises timeouts below one second to one second.
         if (run.TimeoutMs > 0) Timers.StartSingleTimer("timeout", TimedOut.Instance, TimeSpan.FromMilliseconds(Math.Max(run.TimeoutMs, 1000)));
     }
 
-    private void Running(object message)
+    private void Running(object message, string handle)
     {
-        var job = _job!;
         switch (message)
         {
-            case WorkEvent e when e.Handle != job.Handle:
+            case WorkEvent e when e.Handle != handle:
                 Late(e);
                 break;
             case WorkEvent e:
                 if (e.Type == PacketType.WorkStatus)
                 {
                     // Kept as GET_STATUS reports them (gearmand's 32-bit numbers); listeners get the packet as sent.
-                    job.Numerator = CNumbers.StatusNumerator(e.Numerator);
-                    job.Denominator = CNumbers.StatusDenominator(e.Denominator);
+                    _numerator = CNumbers.StatusNumerator(e.Numerator);
+                    _denominator = CNumbers.StatusDenominator(e.Denominator);
                 }
-                foreach (var listener in job.Listeners) listener.Tell(e);
-                if (e.IsFinal) Finish(new JobEnded(job, _worker, e.AckSeq));
+                foreach (var listener in _listeners) listener.Tell(e);
+                if (e.IsFinal) Finish(new JobEnded(handle, _worker, e.AckSeq));
                 break;
             case Submit m:
                 // A foreground submit that coalesced onto this running job.
-                m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
-                job.Listeners.Add(m.Client);
+                m.Client.Tell(new JobAccepted(m.Seq, handle));
+                _listeners.Add(m.Client);
                 break;
             case RemoveListener m:
-                job.Listeners.RemoveAll(l => l.Equals(m.Client));
+                _listeners.RemoveAll(l => l.Equals(m.Client));
                 break;
             case GetJobStatus m:
-                m.ReplyTo.Tell(new JobStatus(m.Seq, job.Handle, true, true, job.Numerator, job.Denominator));
+                m.ReplyTo.Tell(new JobStatus(m.Seq, handle, true, true, _numerator, _denominator));
                 break;
             case GetUniqueStatus m:
-                m.ReplyTo.Tell(new UniqueStatus(m.Seq, m.Unique, true, true, job.Numerator, job.Denominator, job.Listeners.Count));
+                m.ReplyTo.Tell(new UniqueStatus(m.Seq, m.Unique, true, true, _numerator, _denominator, _listeners.Count));
                 break;
             case CancelRunning:
-                var fail = new WorkEvent(PacketType.WorkFail, job.Handle, ReadOnlySequence<byte>.Empty);
-                foreach (var listener in job.Listeners) listener.Tell(fail);
-                job.Listeners.Clear();
+                var fail = new WorkEvent(PacketType.WorkFail, handle, ReadOnlySequence<byte>.Empty);
+                foreach (var listener in _listeners) listener.Tell(fail);
+                _listeners.Clear();
                 break;
-            case ReleaseJob r when r.Handle == job.Handle:
-                Finish(new JobReturned(job));
+            case ReleaseJob r when r.Handle == handle:
+                Finish(Returned(handle));
+                break;
+            case GiveBackJob:
+                Finish(Returned(handle));
                 break;
             case Terminated t when t.ActorRef.Equals(_worker):
                 _worker = ActorRefs.Nobody;
-                Finish(new JobReturned(job));
+                Finish(Returned(handle));
                 break;
             case TimedOut:
-                _worker.Tell(new JobRevoked(job.Handle));
-                Finish(new JobReturned(job));
+                _worker.Tell(new JobRevoked(handle));
+                Finish(Returned(handle));
                 break;
             case ReleaseJob or Terminated:
                 // About an earlier job of this actor, or its earlier worker.
@@ -111,6 +118,8 @@ public sealed class JobActor : UntypedActor, IWithTimers
         }
     }
 
+    private JobReturned Returned(string handle) => new(handle, _listeners.ToArray());
+
     /// <summary>
     /// Hands the job back to the queue, which then gives this actor another job or stops it. Until then, whatever
     /// the queue routed here before it learned the job's fate goes back to the queue, which now answers it (a
@@ -119,7 +128,9 @@ public sealed class JobActor : UntypedActor, IWithTimers
     private void Finish(object outcome)
     {
         Timers.CancelAll();
-        (_job, _running) = (null, false);
+        _handle = null;
+        // The list is cleared, never handed over: the queue got its own copy, if it needs one, in the outcome.
+        _listeners.Clear();
         _queue.Tell(outcome);
     }
 

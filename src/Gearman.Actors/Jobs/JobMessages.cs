@@ -33,11 +33,25 @@ public sealed class CancelRunning
 /// <summary>The worker gave up the job's function (CANT_DO, RESET_ABILITIES): the job goes back to its queue.</summary>
 public sealed record ReleaseJob(string Handle);
 
-/// <summary>From a queue to an idle Job actor of its own: run this job for this worker.</summary>
-internal sealed record RunJob(QueuedJob Job, IActorRef Worker, int TimeoutMs);
+/// <summary>
+/// From a queue to an idle Job actor of its own: run this job for this worker. It carries copies, never the queue's
+/// own record: from here until the job ends or comes back, the Job actor alone keeps the job's listeners and status.
+/// </summary>
+internal sealed record RunJob(string Handle, IActorRef[] Listeners, IActorRef Worker, int TimeoutMs);
 
 /// <summary>From a Job actor to its queue: the job ended (completed, failed, or dropped after too many retries).</summary>
-internal sealed record JobEnded(QueuedJob Job, IActorRef Worker, long AckSeq);
+internal sealed record JobEnded(string Handle, IActorRef Worker, long AckSeq);
 
-/// <summary>From a Job actor to its queue: the worker is gone or timed out; put the job back in its lane.</summary>
-internal sealed record JobReturned(QueuedJob Job);
+/// <summary>
+/// From a Job actor to its queue: the worker is gone, timed out or gave the job back, or the queue asked for the job
+/// back (<see cref="GiveBackJob"/>). It carries the listeners as the Job actor last knew them, which the queue keeps
+/// from then on.
+/// </summary>
+internal sealed record JobReturned(string Handle, IActorRef[] Listeners);
+
+/// <summary>From a queue that hands its shard off to a running job of its own: stop, and return the job with its listeners.</summary>
+internal sealed class GiveBackJob
+{
+    public static readonly GiveBackJob Instance = new();
+    private GiveBackJob() { }
+}

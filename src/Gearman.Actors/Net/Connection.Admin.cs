@@ -89,8 +89,8 @@ public sealed partial class Connection
         var (high, normal, low) = a.Count >= 4
             ? (Limit(a[1]), Limit(a[2]), Limit(a[3]))
             : a.Count >= 2 ? (Limit(a[1]), Limit(a[1]), Limit(a[1])) : (0, 0, 0);
-        // gearmand answers OK for an unknown function and changes nothing; a queue that does not exist ignores it.
-        _ctx.Queues.Tell(new SetMaxQueue(a[0], high, normal, low));
-        Emit(new Outputs.Text(AdminReplies.Ok));
+        // The queue answers once the limit holds, so that the next request sees it; an unknown function is created
+        // with the limit (gearmand answers OK and forgets it).
+        _ctx.Queues.Tell(new SetMaxQueue(a[0], high, normal, low, Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))));
     }
 }

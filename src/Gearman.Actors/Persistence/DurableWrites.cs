@@ -25,6 +25,9 @@ internal sealed class DurableWrites
 
     private IActorRef _store;
     private readonly int _maxBatch;
+    private readonly long _maxWriteBytes;
+    /// <summary>The bytes of the jobs in <see cref="_stored"/>, as the journal event will hold them.</summary>
+    private long _storedBytes;
     private readonly int _snapshotEvery;
     private readonly Func<int> _pendingCount;
     private readonly Func<IReadOnlyList<StoredJob>> _pendingJobs;
@@ -38,11 +41,12 @@ internal sealed class DurableWrites
 
     /// <param name="pendingCount">How many jobs the queue holds: a snapshot is due once more than that were written.</param>
     /// <param name="pendingJobs">The queue's durable jobs, oldest first: the content of a snapshot.</param>
-    public DurableWrites(IActorRef store, int maxBatch, int snapshotEvery, Func<int> pendingCount,
+    public DurableWrites(IActorRef store, int maxBatch, long maxWriteBytes, int snapshotEvery, Func<int> pendingCount,
         Func<IReadOnlyList<StoredJob>> pendingJobs)
     {
         _store = store;
         _maxBatch = Math.Max(1, maxBatch);
+        _maxWriteBytes = maxWriteBytes;
         _snapshotEvery = snapshotEvery;
         _pendingCount = pendingCount;
         _pendingJobs = pendingJobs;
@@ -50,12 +54,20 @@ internal sealed class DurableWrites
 
     private bool HasWrites => _stored.Count > 0 || _removed.Count > 0;
 
+    /// <summary>Nothing waits to be written, is being written, or waits for a write to answer.</summary>
+    public bool Idle => !HasWrites && _inFlight == 0 && _replies.Count == 0 && !StoreDown;
+
     /// <summary>True from the loss of a store until its replacement has recovered (<see cref="StoreBack"/>).</summary>
     public bool StoreDown { get; private set; }
 
     /// <summary>A new background job: its client hears JOB_CREATED once the job is durable.</summary>
     public void Store(StoredJob job, IActorRef client, long seq)
     {
+        // One event must stay within what the store takes: a job that would carry the batch past it starts the next
+        // write (each job alone fits; the queue refuses larger ones before they get here).
+        var size = Serialization.BrokerSerializer.StoredSize(job);
+        if (_stored.Count > 0 && _storedBytes + size > _maxWriteBytes) Flush();
+        _storedBytes += size;
         _stored.Add(job);
         _replies.Add(new JobAccepted(seq, job.Handle), client);
         FlushIfIdle();
@@ -139,11 +151,14 @@ internal sealed class DurableWrites
             snapshot = new PendingJobsSnapshot(_pendingJobs());
         }
         var write = new WriteJobs(written, _replies, snapshot);
-        _store.Tell(write);
         _unconfirmed.Enqueue(write);
         _stored = new List<StoredJob>();
+        _storedBytes = 0;
         _removed = new List<string>();
         _replies = new DurableReplies();
+        // Without a store, a write that had to be cut off waits with the unconfirmed ones for the next store.
+        if (StoreDown) return;
+        _store.Tell(write);
         _inFlight++;
     }
 }

@@ -18,6 +18,12 @@ public static class StoreConfig
     public const string JournalPluginId = "akka.persistence.journal.sql";
     public const string SnapshotPluginId = "akka.persistence.snapshot-store.sql";
 
+    /// <summary>
+    /// The largest journal event either store takes, with room for the event's other columns: SQLite refuses a value
+    /// over 1,000,000,000 bytes (SQLITE_MAX_LENGTH, "string or blob too big") and PostgreSQL a bytea over 1 GiB.
+    /// </summary>
+    public const long LargestWrite = 1_000_000_000 - (1 << 20);
+
     /// <summary>How long a SQLite statement waits for another writer's lock before it fails.</summary>
     private const int SqliteBusyTimeoutMs = 30_000;
 

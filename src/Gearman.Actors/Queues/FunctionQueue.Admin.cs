@@ -18,9 +18,9 @@ public sealed partial class FunctionQueue
         }
         if (job.Runner is { } runner)
         {
+            // The job actor fails its listeners; its JobEnded or JobReturned then finds the job forgotten.
             runner.Tell(CancelRunning.Instance);
             _running[(int)job.Priority]--;
-            job.Removed = true;
         }
         else
         {
@@ -46,10 +46,16 @@ public sealed partial class FunctionQueue
         // Unlike gearmand, which orphans them, waiting jobs of a dropped function fail now.
         foreach (var job in _jobs.Values.ToList())
         {
-            if (job.Runner is { } runner) runner.Tell(CancelRunning.Instance);
-            else FailListeners(job);
-            _lanes.Remove(job);
-            job.Removed = true;
+            if (job.Runner is { } runner)
+            {
+                runner.Tell(CancelRunning.Instance);
+                _running[(int)job.Priority]--;
+            }
+            else
+            {
+                FailListeners(job);
+                _lanes.Remove(job);
+            }
             Forget(job);
         }
         _exists = false;

@@ -13,23 +13,61 @@ public sealed partial class FunctionQueue
     /// The shard moves to another node: every job goes to the queue's next home through the region, which holds
     /// the messages until that home is ready. Jobs a worker was running go back as waiting jobs, so they may run
     /// twice (at-least-once); waiting jobs move exactly. Workers register again when they see this queue stop.
+    /// A running job's listeners are its job actor's to know, so the queue first asks each running job back
+    /// (<see cref="GiveBackJob"/>) and sends the jobs on once every one has returned or ended.
     /// </summary>
     private void OnHandOff()
     {
         // A node that shuts down alone has no next home for its jobs; sending them would only stall the shutdown.
-        var othersUp = Akka.Cluster.Cluster.Get(Context.System).State.Members
-            .Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !m.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress));
-        if (_exists && othersUp > 0)
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var othersUp = cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !m.Address.Equals(cluster.SelfAddress));
+        if (!_exists || othersUp == 0)
         {
-            _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
-            // Durable jobs are in the shared journal, where the next home recovers them; only the rest travel.
-            foreach (var job in _jobs.Values.Where(j => _store is null || !j.Background))
-            {
-                _ctx.Queues.Tell(new RestoreJob(_function, job.Handle, job.Unique, job.UniqueKey, job.Data, job.Priority,
-                    job.Background, job.WhenEpoch, job.Reducer, job.Listeners.ToArray(), job.Retries + (job.Runner is null ? 0 : 1)));
-            }
+            StopWhenWritten();
+            return;
         }
-        Context.Stop(Self);
+        _handingOff = true;
+        foreach (var job in _jobs.Values)
+        {
+            if (job.Runner is not { } runner) continue;
+            runner.Tell(GiveBackJob.Instance);
+            _runningAskedBack++;
+        }
+        if (_runningAskedBack == 0) SendJobsOn();
+    }
+
+    /// <summary>While handing off: only the running jobs' answers are handled here; commands go on to the next home.</summary>
+    private void HandingOff(object message)
+    {
+        switch (message)
+        {
+            case JobEnded m:
+                OnJobEnded(m);
+                break;
+            case JobReturned m:
+                OnJobReturned(m);
+                break;
+            case IQueueCommand when _sharded:
+                _ctx.Queues.Forward(message);
+                return;
+            default:
+                return;
+        }
+        // A job that ended on its own just before it was asked back answers with JobEnded, and GiveBackJob then
+        // reaches an idle actor, which ignores it: either way each running job answers once.
+        if (--_runningAskedBack == 0) SendJobsOn();
+    }
+
+    private void SendJobsOn()
+    {
+        _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
+        // Durable jobs are in the shared journal, where the next home recovers them; only the rest travel.
+        foreach (var job in _jobs.Values.Where(j => _store is null || !j.Background))
+        {
+            _ctx.Queues.Tell(new RestoreJob(_function, job.Handle, job.Unique, job.UniqueKey, job.Data, job.Priority,
+                job.Background, job.WhenEpoch, job.Reducer, job.Listeners.ToArray(), job.Retries));
+        }
+        StopWhenWritten();
     }
 
     private void OnRestore(RestoreJob m)

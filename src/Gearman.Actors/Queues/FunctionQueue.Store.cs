@@ -38,6 +38,7 @@ public sealed partial class FunctionQueue
                 if (!Sender.Equals(_store) || _writes!.StoreDown) return true;
                 _storeFailures = 0;
                 _writes.Written();
+                if (_stopWhenWritten && _writes.Idle) Context.Stop(Self);
                 return true;
             case StoreRecovered recovered:
                 if (Sender.Equals(_store)) OnStoreRecovered(recovered);
@@ -65,7 +66,18 @@ public sealed partial class FunctionQueue
             _writes!.StoreBack(_store!);
             return;
         }
-        foreach (var stored in recovered.Jobs) Adopt(FromStore(stored));
+        foreach (var stored in recovered.Jobs)
+        {
+            try
+            {
+                Adopt(FromStore(stored));
+            }
+            catch (Exception ex)
+            {
+                // One record the queue cannot take must not fail every recovery after it: it is skipped and named.
+                Context.GetLogger().Error(ex, "event=recovered-job-skipped queue={0} handle={1}", Self.Path.Name, stored.Handle);
+            }
+        }
         _ready = true;
         _writes!.StoreBack(_store!);
         // A queue restarted with nothing pending and nothing asked of it has no reason to stay.

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Event;
 using Gearman.Actors.Admin;
 using Gearman.Actors.Jobs;
 using Gearman.Actors.Protocol;
@@ -19,6 +20,12 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         public static readonly EpochDue Instance = new();
     }
 
+    /// <summary>The stop message this queue asks its shard to send it when it passivates: see <see cref="StopWhenWritten"/>.</summary>
+    private sealed class StopQueue
+    {
+        public static readonly StopQueue Instance = new();
+    }
+
     private readonly BrokerContext _ctx;
     private readonly bool _sharded;
     private readonly JobLanes _lanes = new();
@@ -33,6 +40,12 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private string _function = "";
     private bool _exists;
     private bool _stopping;
+    /// <summary>Stopping, but removals or stores are still on their way to the journal: the queue stops once they are durable.</summary>
+    private bool _stopWhenWritten;
+    /// <summary>Handing the shard off: commands go to the next home while running jobs are asked back.</summary>
+    private bool _handingOff;
+    /// <summary>Running jobs asked back during a hand-off that have not answered yet.</summary>
+    private int _runningAskedBack;
     /// <summary>The journal of this queue's background jobs; null when jobs live in memory only.</summary>
     private IActorRef? _store;
     /// <summary>What goes to <see cref="_store"/> next; null when jobs live in memory only.</summary>
@@ -59,7 +72,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     {
         if (!_ctx.Settings.Durable) return;
         _ready = false;
-        _writes = new Persistence.DurableWrites(StartStore(), _ctx.Settings.WriteBatch, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs);
+        _writes = new Persistence.DurableWrites(StartStore(), _ctx.Settings.WriteBatch, _ctx.Settings.StoreMaxWrite, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs);
     }
 
     protected override void OnReceive(object message)
@@ -67,6 +80,16 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         // Also while stopping: removals still waiting for their write go out before the store stops.
         if (_store is not null && OnStoreMessage(message)) return;
         if (_writes is { StoreDown: true } && RefusedWithoutStore(message)) return;
+        if (message is StopQueue)
+        {
+            StopWhenWritten();
+            return;
+        }
+        if (_handingOff)
+        {
+            HandingOff(message);
+            return;
+        }
         if (!_ready)
         {
             Stash.Stash();
@@ -79,12 +102,28 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             if (message is IQueueCommand && _sharded) _ctx.Queues.Forward(message);
             return;
         }
+        try
+        {
+            Handle(message);
+        }
+        catch (Exception ex)
+        {
+            // A bug met by one request fails that request. Letting it restart the queue would lose every job the queue
+            // holds in memory, and a durable queue would recover into the same state and could fail the same way.
+            Context.GetLogger().Error(ex, "event=queue-request-failed function={0} request={1}", _function, message.GetType().Name);
+            FailRequest(message);
+        }
+        if (!_exists) StopSelf();
+    }
+
+    private void Handle(object message)
+    {
         switch (message)
         {
             case Submit m: OnSubmit(m); break;
             case Grab m: OnGrab(m); break;
             case JobEnded m: OnJobEnded(m); break;
-            case JobReturned m: OnJobReturned(m.Job); break;
+            case JobReturned m: OnJobReturned(m); break;
             case WorkerSleeping m:
                 PromoteDue();
                 _workers.Sleep(m.Worker, wakeNow: _lanes.Best() is not null);
@@ -114,7 +153,11 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 break;
             case GetQueueStats m: OnGetStats(m); break;
             case SetMaxQueue m:
-                if (_exists) (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.High, m.Normal, m.Low);
+                // A limit for a function that does not exist yet creates it with that limit (gearmand answers OK and
+                // forgets the limit, so the function's first jobs would pass it).
+                Create(m.Function);
+                (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.High, m.Normal, m.Low);
+                m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
                 break;
             case CancelJob m: OnCancel(m); break;
             case CreateFunction m:
@@ -134,7 +177,23 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 Unhandled(message);
                 break;
         }
-        if (!_exists) StopSelf();
+    }
+
+    /// <summary>Answers a request whose handling threw, so that its sender does not wait out its timeout.</summary>
+    private void FailRequest(object message)
+    {
+        switch (message)
+        {
+            case Submit m:
+                m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, "The job could not be queued (server error, logged)"));
+                break;
+            case Grab m:
+                m.Worker.Tell(new NoJob(m.Seq, m.Function));
+                break;
+            case PeekBest m:
+                m.Worker.Tell(new BestJob(m.Seq, m.Function, null));
+                break;
+        }
     }
 
     private void Create(string function)
@@ -177,6 +236,14 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         }
         var job = new QueuedJob(_ctx.Handles.Next(), _function, m.Unique, key, m.Data, m.Priority, m.Background,
             m.WhenEpoch, m.Reducer) { Order = ++_arrivals };
+        if (m.Background && _writes is not null && Serialization.BrokerSerializer.StoredSize(ToStored(job)) is var size &&
+            size > _ctx.Settings.StoreMaxWrite)
+        {
+            // The store would refuse the write for good; answered before anything is kept, so the queue goes on as before.
+            m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError,
+                $"Job of {size} bytes is larger than the job store takes ({_ctx.Settings.StoreMaxWrite} bytes)"));
+            return;
+        }
         if (!m.Background) job.Listeners.Add(m.Client);
         _jobs[job.Handle] = job;
         if (key is not null) _byUnique[key] = job;
@@ -219,7 +286,9 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         }
         _running[(int)job.Priority]++;
         var runner = parked ?? (_idleRunners.Count > 0 ? _idleRunners.Pop() : Context.ActorOf(JobActor.Props(Self)));
-        runner.Tell(new RunJob(job, m.Worker, timeoutMs));
+        // From here the job actor keeps the listeners; the queue gets them back only if the job returns.
+        runner.Tell(new RunJob(job.Handle, job.Listeners.ToArray(), m.Worker, timeoutMs));
+        job.Listeners.Clear();
         job.Runner = runner;
         m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
             Durable: _writes is not null && job.Background));
@@ -228,24 +297,25 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private void OnJobEnded(JobEnded m)
     {
         ReuseRunner(Sender, m.Worker);
-        var job = m.Job;
-        if (job.Removed)
+        if (RunBy(m.Handle, Sender) is not { } job)
         {
-            // Cancelled while running: already forgotten.
+            // Cancelled or dropped while running: already forgotten.
             if (m.AckSeq != 0) m.Worker.Tell(new Acknowledged(m.AckSeq));
             return;
         }
+        job.Runner = null;
         _running[(int)job.Priority]--;
         Forget(job, m.AckSeq != 0 ? m.Worker : null, m.AckSeq);
     }
 
-    private void OnJobReturned(QueuedJob job)
+    private void OnJobReturned(JobReturned m)
     {
         // Not reused: the job may come back to the same worker, and a result still on its way to this actor for
         // the earlier run could not be told apart from one for the new run.
         Sender.Tell(PoisonPill.Instance);
+        if (RunBy(m.Handle, Sender) is not { } job) return;
         job.Runner = null;
-        if (job.Removed) return;
+        job.Listeners.AddRange(m.Listeners);
         _running[(int)job.Priority]--;
         // A foreground job whose clients all left while it ran is not run again for nobody.
         if (!job.Background && job.Listeners.Count == 0)
@@ -265,6 +335,10 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         _lanes.Enqueue(job);
         _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
     }
+
+    /// <summary>The job <paramref name="handle"/> if <paramref name="runner"/> runs it; null once it was cancelled or dropped.</summary>
+    private QueuedJob? RunBy(string handle, IActorRef runner) =>
+        _jobs.TryGetValue(handle, out var job) && runner.Equals(job.Runner) ? job : null;
 
     /// <summary>
     /// A Job actor whose job ended for good waits for the next one: first for its worker's next job, as it watches
@@ -348,15 +422,27 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             Timers.Cancel("epoch");
             return;
         }
-        var delay = TimeSpan.FromSeconds(Math.Max(0, due - NowEpoch()));
+        // A client may name any epoch (gearmand takes 99999999999999 too); the timer waits at most a day and is armed
+        // again when it fires, since a TimeSpan holds no more than about 29,000 years of seconds.
+        var delay = TimeSpan.FromSeconds(Math.Clamp(due - NowEpoch(), 0, MaxEpochWait));
         Timers.StartSingleTimer("epoch", EpochDue.Instance, delay + TimeSpan.FromMilliseconds(5));
     }
 
     private void StopSelf()
     {
         _stopping = true;
-        if (_sharded) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
-        else Context.Stop(Self);
+        if (_sharded) Context.Parent.Tell(new Passivate(StopQueue.Instance));
+        else StopWhenWritten();
+    }
+
+    /// <summary>
+    /// Stops now, or once every write handed to the store is durable. Stopping stops the store, its child, with it:
+    /// a removal not yet written would be lost, and a dropped or finished job would come back at the next recovery.
+    /// </summary>
+    private void StopWhenWritten()
+    {
+        if (_writes is null || _writes.Idle) Context.Stop(Self);
+        else _stopWhenWritten = true;
     }
 
     protected override void PostStop()
@@ -364,6 +450,8 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         if (_exists) _ctx.Directory.RemoveQueue(_function, Self);
         foreach (var job in _jobs.Values) _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job), job.Data.Length);
     }
+
+    private const long MaxEpochWait = 24 * 3600;
 
     private static long NowEpoch() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 

@@ -84,7 +84,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case GetUniqueStatus m: w.String(m.Function); w.String(m.Unique); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
             case ListenerGone m: w.String(m.Function); w.String(m.Handle); w.Ref(m.Client); break;
             case GetQueueStats m: w.String(m.Function); w.Ref(m.ReplyTo); w.Bool(m.WithJobs); break;
-            case SetMaxQueue m: w.String(m.Function); w.Int(m.High); w.Int(m.Normal); w.Int(m.Low); break;
+            case SetMaxQueue m: w.String(m.Function); w.Int(m.High); w.Int(m.Normal); w.Int(m.Low); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
             case CancelJob m: w.String(m.Function); w.String(m.Handle); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
             case CreateFunction m: w.String(m.Function); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
             case DropFunction m: w.String(m.Function); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
@@ -178,7 +178,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "GUS": return new GetUniqueStatus(r.String(), r.String(), r.Ref(), r.Long());
             case "LG": return new ListenerGone(r.String(), r.String(), r.Ref());
             case "GQS": return new GetQueueStats(r.String(), r.Ref(), r.Bool());
-            case "SMQ": return new SetMaxQueue(r.String(), r.Int(), r.Int(), r.Int());
+            case "SMQ": return new SetMaxQueue(r.String(), r.Int(), r.Int(), r.Int(), r.Ref(), r.Long());
             case "CJ": return new CancelJob(r.String(), r.String(), r.Ref(), r.Long());
             case "CF": return new CreateFunction(r.String(), r.Ref(), r.Long());
             case "DF": return new DropFunction(r.String(), r.Ref(), r.Long());
@@ -276,14 +276,14 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case Persistence.JobsWritten m:
             {
                 var size = 8;
-                foreach (var j in m.Stored) size += StoredSize(j);
+                foreach (var j in m.Stored) size += (int)Math.Min(StoredSize(j), int.MaxValue / 2);
                 foreach (var h in m.Removed) size += WireWriter.StringSize(h);
                 return size;
             }
             case Persistence.PendingJobsSnapshot m:
             {
                 var size = 4;
-                foreach (var j in m.Jobs) size += StoredSize(j);
+                foreach (var j in m.Jobs) size += (int)Math.Min(StoredSize(j), int.MaxValue / 2);
                 return size;
             }
             default:
@@ -291,10 +291,10 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         }
     }
 
-    private static int StoredSize(Persistence.StoredJob j) =>
+    /// <summary>The bytes a stored job takes in a journal event: what a write's size is counted in.</summary>
+    internal static long StoredSize(Persistence.StoredJob j) =>
         WireWriter.StringSize(j.Function) + WireWriter.StringSize(j.Handle) + WireWriter.StringSize(j.Unique) +
-        WireWriter.NullableStringSize(j.UniqueKey) + 4 + (int)Math.Min(j.Data.Length, int.MaxValue - 64) + 1 + 8 +
-        WireWriter.StringSize(j.Reducer);
+        WireWriter.NullableStringSize(j.UniqueKey) + 4 + j.Data.Length + 1 + 8 + WireWriter.StringSize(j.Reducer);
 
     private static void WriteStored(WireWriter w, Persistence.StoredJob j)
     {

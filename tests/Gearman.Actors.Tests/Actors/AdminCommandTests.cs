@@ -15,7 +15,7 @@ public sealed class MaxQueueTests : QueueTestKit
         var client = CreateTestProbe();
         var worker = CreateTestProbe();
         Register(worker);
-        Queue.Tell(new SetMaxQueue(Fn, 1, 2, 0));
+        Queue.Tell(new SetMaxQueue(Fn, 1, 2, 0, ActorRefs.Nobody, 0));
 
         Submit(client, "h1", priority: Priority.High);
         var seq = SendSubmit(client, "h2", priority: Priority.High);
@@ -39,7 +39,7 @@ public sealed class MaxQueueTests : QueueTestKit
         var client = CreateTestProbe();
         var worker = CreateTestProbe();
         Register(worker);
-        Queue.Tell(new SetMaxQueue(Fn, 0, 1, 0));
+        Queue.Tell(new SetMaxQueue(Fn, 0, 1, 0, ActorRefs.Nobody, 0));
         var h1 = Submit(client, "n1");
         var job = Grab(worker);
 
@@ -58,7 +58,7 @@ public sealed class MaxQueueTests : QueueTestKit
         var c2 = CreateTestProbe();
         Submit(c1, "a", unique: "u");
         Submit(c1, "p", unique: "-");
-        Queue.Tell(new SetMaxQueue(Fn, 0, 2, 0));
+        Queue.Tell(new SetMaxQueue(Fn, 0, 2, 0, ActorRefs.Nobody, 0));
 
         var seq = SendSubmit(c2, "b", unique: "v");
         Assert.Equal(Full(seq), c2.ExpectMsg<SubmitRejected>());
@@ -72,11 +72,11 @@ public sealed class MaxQueueTests : QueueTestKit
     {
         var client = CreateTestProbe();
         Submit(client);
-        Queue.Tell(new SetMaxQueue(Fn, 1, 1, 1));
+        Queue.Tell(new SetMaxQueue(Fn, 1, 1, 1, ActorRefs.Nobody, 0));
         var seq = SendSubmit(client);
         Assert.Equal(Full(seq), client.ExpectMsg<SubmitRejected>());
 
-        Queue.Tell(new SetMaxQueue(Fn, 0, 0, 0));
+        Queue.Tell(new SetMaxQueue(Fn, 0, 0, 0, ActorRefs.Nobody, 0));
         Submit(client);
         Assert.Equal(2, Stats().Normal);
     }

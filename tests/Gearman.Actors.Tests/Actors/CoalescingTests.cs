@@ -140,7 +140,7 @@ public sealed class CoalescingTests : QueueTestKit
     {
         var client = CreateTestProbe();
         var handle = Submit(client, unique: "u");
-        Queue.Tell(new Admin.SetMaxQueue(Fn, 1, 1, 1));
+        Queue.Tell(new Admin.SetMaxQueue(Fn, 1, 1, 1, ActorRefs.Nobody, 0));
 
         Assert.Equal(handle, Submit(client, unique: "u"));
         Assert.Equal(handle, Submit(client, unique: "u", background: true));

@@ -18,7 +18,7 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
     /// <summary>Messages that never leave their node: parent/child traffic and actors' own timers.</summary>
     private static readonly HashSet<string> NodeLocal = new()
     {
-        nameof(JobEnded), nameof(JobReturned), nameof(RunJob), nameof(RemoveListener), nameof(CancelRunning), nameof(HandOff),
+        nameof(JobEnded), nameof(JobReturned), nameof(RunJob), nameof(GiveBackJob), nameof(RemoveListener), nameof(CancelRunning), nameof(HandOff),
         // Values inside messages, written by their message's layout.
         nameof(JobSummary), nameof(QueueEntry), nameof(ConnectionInfo),
     };
@@ -55,7 +55,7 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
             new RegisterWorker("f", probe, 1500), new UnregisterWorker("f", probe), new WorkerSleeping("f", probe),
             new Grab("f", probe, GrabKind.All, Priority.Normal, 7), new PeekBest("f", probe, 8),
             new GetJobStatus("f", "H:x:1", probe, 9), new GetUniqueStatus("f", "u", probe, 10), new ListenerGone("f", "H:x:1", probe),
-            new GetQueueStats("f", probe, true), new SetMaxQueue("f", 1, 2, 3), new CancelJob("f", "H:x:1", probe, 11),
+            new GetQueueStats("f", probe, true), new SetMaxQueue("f", 1, 2, 3, probe, 16), new CancelJob("f", "H:x:1", probe, 11),
             new CreateFunction("f", probe, 12), new DropFunction("f", probe, 13),
             new JobAccepted(14, "H:x:2"), new SubmitRejected(15, "QUEUE_ERROR", "Job queue is full"),
             new JobAssigned(16, GrabKind.Unique, "H:x:3", "f", "u", "r", data, probe), new NoJob(17, "f"),

@@ -27,10 +27,10 @@ public sealed class CustomBroker : IAsyncDisposable
     /// <param name="hocon">Settings over the defaults, such as <c>gearman.max-jobs = 3</c>.</param>
     public static async Task<CustomBroker> StartAsync(string hocon)
     {
-        var config = ConfigurationFactory.ParseString(hocon)
-            .WithFallback(ConfigurationFactory.ParseString("gearman.listen = \"127.0.0.1\", gearman.port = 0, akka.loglevel = WARNING"))
-            .WithFallback(GearmanBroker.DefaultConfig);
-        var system = ActorSystem.Create("gearman-custom", config);
+        // CompleteSetup adds the journal when the settings name a durable queue type.
+        var setup = GearmanBroker.CompleteSetup(ConfigurationFactory.ParseString(hocon)
+            .WithFallback(ConfigurationFactory.ParseString("gearman.listen = \"127.0.0.1\", gearman.port = 0, akka.loglevel = WARNING")));
+        var system = ActorSystem.Create("gearman-custom", setup);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -1,0 +1,174 @@
+using Gearman.Actors.Tests.Support;
+
+namespace Gearman.Actors.Tests.Integration;
+
+/// <summary>
+/// One request must never take a function out of service or lose its acknowledged jobs, in any store: not a drop
+/// whose removals are still being written, not an epoch far in the future, not a job too large for the store, and
+/// not a limit set before the function exists. Each case over real TCP, in every store mode, and where the store is
+/// durable, again after a restart on the same store.
+/// </summary>
+public sealed class FunctionOutageTests
+{
+    private static Task<CustomBroker> StartAsync(StoreMode mode, string extra = "") =>
+        CustomBroker.StartAsync(mode.Hocon + "\n" + extra);
+
+    private static async Task<Dictionary<string, int[]>> StatusAsync(GearmanTestClient admin)
+    {
+        var result = new Dictionary<string, int[]>();
+        foreach (var line in await admin.AdminListAsync("status"))
+        {
+            var f = line.Split('\t');
+            result[f[0]] = new[] { int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]) };
+        }
+        return result;
+    }
+
+    // ------------------------------------------------------------------ drop function
+
+    [Theory]
+    [InlineData("builtin")]
+    [InlineData("sqlite")]
+    public Task A_dropped_functions_jobs_never_come_back(string mode) => DroppedJobsStayGone(mode);
+
+    [PostgresFact]
+    public Task A_dropped_functions_jobs_never_come_back_on_postgres() => DroppedJobsStayGone("postgres");
+
+    private static async Task DroppedJobsStayGone(string modeName)
+    {
+        using var mode = StoreMode.Create(modeName);
+        var f = BrokerFixture.NewName("dropped");
+        await using (var broker = await StartAsync(mode))
+        {
+            var c = await broker.ConnectAsync("client");
+            for (var i = 0; i < 3; i++) await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "job" + i);
+            Assert.Equal("OK\r\n", await c.AdminAsync("drop function " + f));
+            Assert.False((await StatusAsync(c)).ContainsKey(f));
+
+            // A worker names the function again: its queue starts anew, and must not find the dropped jobs.
+            var w = await broker.ConnectAsync("worker");
+            w.Send(Cmd.CanDo, f);
+            w.Send(Cmd.GrabJob);
+            await w.ExpectAsync(Cmd.NoJob);
+        }
+        if (!mode.Durable) return;
+        await using (var broker = await StartAsync(mode))
+        {
+            var w = await broker.ConnectAsync("worker");
+            w.Send(Cmd.CanDo, f);
+            w.Send(Cmd.GrabJob);
+            await w.ExpectAsync(Cmd.NoJob);
+        }
+    }
+
+    // ------------------------------------------------------------------ maxqueue before the function exists
+
+    [Theory]
+    [InlineData("builtin")]
+    [InlineData("sqlite")]
+    public async Task Maxqueue_for_a_function_not_yet_known_creates_it_with_that_limit(string modeName)
+    {
+        using var mode = StoreMode.Create(modeName);
+        var f = BrokerFixture.NewName("limited");
+        await using var broker = await StartAsync(mode);
+        var c = await broker.ConnectAsync("client");
+        Assert.Equal("OK\r\n", await c.AdminAsync($"maxqueue {f} 1"));
+        Assert.Equal(new[] { 0, 0, 0 }, (await StatusAsync(c))[f]);
+
+        await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "first");
+        c.Send(Cmd.SubmitJobBg, f, "", "second");
+        var e = await c.ExpectAsync(Cmd.Error);
+        Assert.Equal("QUEUE_ERROR", e.Text(0));
+        Assert.Equal("Job queue is full", e.Text(1));
+        Assert.Equal(new[] { 1, 0, 0 }, (await StatusAsync(c))[f]);
+    }
+
+    // ------------------------------------------------------------------ an epoch far in the future
+
+    [Theory]
+    [InlineData("builtin")]
+    [InlineData("sqlite")]
+    public Task An_epoch_far_in_the_future_is_queued_and_the_function_keeps_its_jobs(string mode) => FarEpoch(mode);
+
+    [PostgresFact]
+    public Task An_epoch_far_in_the_future_is_queued_and_the_function_keeps_its_jobs_on_postgres() => FarEpoch("postgres");
+
+    private static async Task FarEpoch(string modeName)
+    {
+        using var mode = StoreMode.Create(modeName);
+        var f = BrokerFixture.NewName("victim");
+        await using (var broker = await StartAsync(mode))
+        {
+            var c = await broker.ConnectAsync("client");
+            for (var i = 0; i < 5; i++) await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "job" + i);
+            // About 3.2 million years from now: more seconds than a TimeSpan holds.
+            await c.SubmitAsync(Cmd.SubmitJobEpoch, f, "", GearmanTestClient.Latin1("99999999999999\0x"));
+            await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "after");
+            Assert.Equal(new[] { 7, 0, 0 }, (await StatusAsync(c))[f]);
+        }
+        if (!mode.Durable) return;
+        await using (var broker = await StartAsync(mode))
+        {
+            var w = await broker.ConnectAsync("worker");
+            w.Send(Cmd.CanDo, f);
+            var seen = new List<string>();
+            for (var i = 0; i < 6; i++)
+            {
+                var job = await w.GrabAsync();
+                seen.Add(job.Text(2));
+                w.Send(Cmd.WorkComplete, job.Text(0), "");
+            }
+            Assert.Equal(new[] { "job0", "job1", "job2", "job3", "job4", "after" }, seen);
+            // The far one stays queued, not yet due.
+            w.Send(Cmd.GrabJob);
+            await w.ExpectAsync(Cmd.NoJob);
+            Assert.Equal(new[] { 1, 0, 1 }, (await StatusAsync(w))[f]);
+        }
+    }
+
+    // ------------------------------------------------------------------ a job the store can never write
+
+    [Fact]
+    public Task A_job_too_large_for_the_store_is_refused_at_once_and_the_function_goes_on() => TooLargeForStore("sqlite");
+
+    [PostgresFact]
+    public Task A_job_too_large_for_the_store_is_refused_at_once_and_the_function_goes_on_on_postgres() => TooLargeForStore("postgres");
+
+    private static async Task TooLargeForStore(string modeName)
+    {
+        using var mode = StoreMode.Create(modeName);
+        var f = BrokerFixture.NewName("large");
+        const string limit = "gearman.store-max-write = 1MiB";
+        var big = new byte[(1 << 20) + 1];
+        var half = new byte[600 << 10];
+        await using (var broker = await StartAsync(mode, limit))
+        {
+            var c = await broker.ConnectAsync("client");
+            c.Send(Cmd.SubmitJobBg, GearmanTestClient.Latin1(f), Array.Empty<byte>(), big);
+            var e = await c.ExpectAsync(Cmd.Error);
+            Assert.Equal("QUEUE_ERROR", e.Text(0));
+            Assert.Contains("larger than the job store takes", e.Text(1));
+
+            await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "small");
+            // Two jobs that fit alone but not together: pipelined, so they meet in one batch, which is cut in two.
+            c.Send(Cmd.SubmitJobBg, GearmanTestClient.Latin1(f), Array.Empty<byte>(), half);
+            c.Send(Cmd.SubmitJobBg, GearmanTestClient.Latin1(f), Array.Empty<byte>(), half);
+            await c.ExpectAsync(Cmd.JobCreated);
+            await c.ExpectAsync(Cmd.JobCreated);
+            Assert.Equal(new[] { 3, 0, 0 }, (await StatusAsync(c))[f]);
+        }
+        await using (var broker = await StartAsync(mode, limit))
+        {
+            var w = await broker.ConnectAsync("worker");
+            w.Send(Cmd.CanDo, f);
+            var job = await w.GrabAsync();
+            Assert.Equal("small", job.Text(2));
+            for (var i = 0; i < 2; i++)
+            {
+                w.Send(Cmd.WorkComplete, job.Text(0), "");
+                job = await w.GrabAsync();
+                Assert.Equal(half.Length, job.Args[2].Length);
+            }
+        }
+    }
+}
