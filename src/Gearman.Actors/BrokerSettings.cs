@@ -66,6 +66,16 @@ public sealed record BrokerSettings
     /// </summary>
     public long MaxJobs { get; init; }
 
+    /// <summary>
+    /// The largest payload one message between nodes may carry: the remote frame
+    /// (<c>akka.remote.dot-netty.tcp.maximum-frame-size</c>) less room for the rest of the message. See
+    /// <see cref="CrossNode"/>.
+    /// </summary>
+    public long MaxCrossNodePayload { get; init; } = (32 << 20) - CrossNodeEnvelope;
+
+    /// <summary>Room in a remote frame for what a message carries besides its payload (names, handles, actor paths).</summary>
+    private const int CrossNodeEnvelope = 64 << 10;
+
     /// <summary>Most payload bytes of the jobs this node holds, as for <see cref="MaxJobs"/>; 0 = no limit.</summary>
     public long MaxJobMemory { get; init; }
 
@@ -111,6 +121,9 @@ public sealed record BrokerSettings
             LostRequestGrace = c.GetTimeSpan("lost-request-grace", d.LostRequestGrace),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
             MaxJobs = Math.Max(0, c.GetLong("max-jobs", d.MaxJobs)),
+            MaxCrossNodePayload = root.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") is long frame and > 2 * CrossNodeEnvelope
+                ? frame - CrossNodeEnvelope
+                : d.MaxCrossNodePayload,
             MaxJobMemory = Math.Max(0, c.GetByteSize("max-job-memory") ?? d.MaxJobMemory),
             Allow = Access(c, "allow"),
             AdminAllow = Access(c, "admin-allow"),

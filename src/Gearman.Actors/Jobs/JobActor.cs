@@ -21,6 +21,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
     }
 
     private readonly IActorRef _queue;
+    private readonly BrokerSettings _settings;
     /// <summary>The handle of the job it runs; null while idle.</summary>
     private string? _handle;
     /// <summary>Client connections waiting for the result: this actor's own list from RunJob until the job ends or goes back.</summary>
@@ -30,12 +31,16 @@ public sealed class JobActor : UntypedActor, IWithTimers
     /// <summary>The worker of the current or last job; still watched between jobs, as the next job often goes to it again.</summary>
     private IActorRef _worker = ActorRefs.Nobody;
 
-    public JobActor(IActorRef queue) => _queue = queue;
+    public JobActor(IActorRef queue, BrokerSettings settings)
+    {
+        _queue = queue;
+        _settings = settings;
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Created once per concurrently running job of a queue, so it avoids the cost of expression-compiled Props.</summary>
-    internal static Props Props(IActorRef queue) => Akka.Actor.Props.CreateBy(new Producer(queue));
+    internal static Props Props(IActorRef queue, BrokerSettings settings) => Akka.Actor.Props.CreateBy(new Producer(queue, settings));
 
     protected override void OnReceive(object message)
     {
@@ -73,7 +78,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
                     _numerator = CNumbers.StatusNumerator(e.Numerator);
                     _denominator = CNumbers.StatusDenominator(e.Denominator);
                 }
-                foreach (var listener in _listeners) listener.Tell(e);
+                Relay(e);
                 if (e.IsFinal) Finish(new JobEnded(handle, _worker, e.AckSeq));
                 break;
             case Submit m:
@@ -118,6 +123,13 @@ public sealed class JobActor : UntypedActor, IWithTimers
         }
     }
 
+    private void Relay(WorkEvent e)
+    {
+        WorkEvent? withheld = null;
+        foreach (var listener in _listeners)
+            listener.Tell(CrossNode.Fits(listener, e.Data.Length, _settings) ? e : withheld ??= CrossNode.Withheld(e, _settings));
+    }
+
     private JobReturned Returned(string handle) => new(handle, _listeners.ToArray());
 
     /// <summary>
@@ -160,11 +172,12 @@ public sealed class JobActor : UntypedActor, IWithTimers
     private sealed class Producer : IIndirectActorProducer
     {
         private readonly IActorRef _queue;
+        private readonly BrokerSettings _settings;
 
-        public Producer(IActorRef queue) => _queue = queue;
+        public Producer(IActorRef queue, BrokerSettings settings) => (_queue, _settings) = (queue, settings);
 
         public Type ActorType => typeof(JobActor);
-        public ActorBase Produce() => new JobActor(_queue);
+        public ActorBase Produce() => new JobActor(_queue, _settings);
         public void Release(ActorBase actor) { }
     }
 }

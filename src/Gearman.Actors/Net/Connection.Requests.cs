@@ -183,6 +183,7 @@ public sealed partial class Connection
         var ackSeq = final && held.Durable ? Reserve(static s => new Acknowledged(s)) : 0;
         if (ackSeq != 0) _awaitingAck[handle] = ackSeq;
         if (final) _held.Remove(handle);
-        held.Job.Tell(new WorkEvent(type, handle, data, numerator, denominator, ackSeq));
+        var work = new WorkEvent(type, handle, data, numerator, denominator, ackSeq);
+        held.Job.Tell(CrossNode.Fits(held.Job, data.Length, _ctx.Settings) ? work : CrossNode.Withheld(work, _ctx.Settings));
     }
 }

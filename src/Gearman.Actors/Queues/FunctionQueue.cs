@@ -206,6 +206,11 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
 
     private void OnSubmit(Submit m)
     {
+        if (m.WithheldBytes > 0)
+        {
+            m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, CrossNode.TooLarge(m.WithheldBytes, _ctx.Settings)));
+            return;
+        }
         Create(m.Function);
         var key = CoalescingKey(m.Unique, m.Data);
         if (key is not null && _byUnique.TryGetValue(key, out var existing))
@@ -284,8 +289,17 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             m.Worker.Tell(new NoJob(m.Seq, m.Function));
             return;
         }
+        if (!CrossNode.Fits(m.Worker, job.Data.Length, _ctx.Settings))
+        {
+            // The worker is on another node and the payload cannot go there in one message. The job fails now rather
+            // than wait for a worker on this node that may never come while this one grabs it again and again.
+            if (parked is not null) _workers.ParkRunner(m.Worker, parked);
+            FailTooLargeToCross(job);
+            m.Worker.Tell(new NoJob(m.Seq, m.Function));
+            return;
+        }
         _running[(int)job.Priority]++;
-        var runner = parked ?? (_idleRunners.Count > 0 ? _idleRunners.Pop() : Context.ActorOf(JobActor.Props(Self)));
+        var runner = parked ?? (_idleRunners.Count > 0 ? _idleRunners.Pop() : Context.ActorOf(JobActor.Props(Self, _ctx.Settings)));
         // From here the job actor keeps the listeners; the queue gets them back only if the job returns.
         runner.Tell(new RunJob(job.Handle, job.Listeners.ToArray(), m.Worker, timeoutMs));
         job.Listeners.Clear();
@@ -387,6 +401,18 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             _lanes.Remove(job);
             Forget(job);
         }
+    }
+
+    private void FailTooLargeToCross(QueuedJob job)
+    {
+        var reason = CrossNode.TooLarge(job.Data.Length, _ctx.Settings);
+        Context.GetLogger().Error("event=job-failed function={0} handle={1} background={2} reason=\"{3}\"", _function, job.Handle,
+            job.Background, reason);
+        var exception = new WorkEvent(PacketType.WorkException, job.Handle,
+            new ReadOnlySequence<byte>(System.Text.Encoding.Latin1.GetBytes(reason)));
+        foreach (var listener in job.Listeners) listener.Tell(exception);
+        job.Listeners.Clear();
+        Forget(job);
     }
 
     private void FailListeners(QueuedJob job)

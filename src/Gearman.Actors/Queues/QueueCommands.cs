@@ -11,7 +11,9 @@ public interface IQueueCommand
 
 /// <summary>
 /// A submit from a client connection. <paramref name="Seq"/> is the connection's reply slot, echoed back so that
-/// replies from different queues go out in request order.
+/// replies from different queues go out in request order. <paramref name="WithheldBytes"/> is not 0 only when the
+/// submit crossed to another node without its payload, which was too large to cross (see <see cref="CrossNode"/>):
+/// the queue refuses it.
 /// </summary>
 public sealed record Submit(
     string Function,
@@ -22,7 +24,8 @@ public sealed record Submit(
     long WhenEpoch,
     string Reducer,
     IActorRef Client,
-    long Seq) : IQueueCommand;
+    long Seq,
+    long WithheldBytes = 0) : IQueueCommand;
 
 /// <summary>CAN_DO / CAN_DO_TIMEOUT. A worker registered twice counts once.</summary>
 public sealed record RegisterWorker(string Function, IActorRef Worker, int TimeoutMs) : IQueueCommand;

@@ -17,7 +17,11 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
 {
     public const int SerializerId = 4730;
 
-    public BrokerSerializer(ExtendedActorSystem system) : base(system) { }
+    /// <summary>The largest payload a message between nodes carries; see <see cref="CrossNode"/>.</summary>
+    private readonly long _maxCrossNodePayload;
+
+    public BrokerSerializer(ExtendedActorSystem system) : base(system) =>
+        _maxCrossNodePayload = BrokerSettings.FromConfig(system.Settings.Config).MaxCrossNodePayload;
 
     public override int Identifier => SerializerId;
 
@@ -72,8 +76,11 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         switch (o)
         {
             case Submit m:
-                w.String(m.Function); w.String(m.Unique); w.Bytes(m.Data); w.Byte((byte)m.Priority); w.Bool(m.Background);
-                w.Long(m.WhenEpoch); w.String(m.Reducer); w.Ref(m.Client); w.Long(m.Seq);
+                // The region routes a submit without saying where its queue lives, so only here is it known to cross:
+                // a payload too large goes without its bytes, and the queue answers the client with the reason.
+                var withheld = m.Data.Length > _maxCrossNodePayload ? m.Data.Length : m.WithheldBytes;
+                w.String(m.Function); w.String(m.Unique); w.Bytes(withheld > 0 ? default : m.Data); w.Byte((byte)m.Priority);
+                w.Bool(m.Background); w.Long(m.WhenEpoch); w.String(m.Reducer); w.Ref(m.Client); w.Long(m.Seq); w.Long(withheld);
                 break;
             case RegisterWorker m: w.String(m.Function); w.Ref(m.Worker); w.Int(m.TimeoutMs); break;
             case UnregisterWorker m: w.String(m.Function); w.Ref(m.Worker); break;
@@ -168,7 +175,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         switch (manifest)
         {
             case "S":
-                return new Submit(r.String(), r.String(), r.Bytes(), (Priority)r.Byte(), r.Bool(), r.Long(), r.String(), r.Ref(), r.Long());
+                return new Submit(r.String(), r.String(), r.Bytes(), (Priority)r.Byte(), r.Bool(), r.Long(), r.String(), r.Ref(), r.Long(), r.Long());
             case "RW": return new RegisterWorker(r.String(), r.Ref(), r.Int());
             case "UW": return new UnregisterWorker(r.String(), r.Ref());
             case "WS": return new WorkerSleeping(r.String(), r.Ref());

@@ -113,4 +113,94 @@ public sealed class ClusterRoutingTests : IClassFixture<ThreeNodeCluster>
         var workers = await admin.AdminListAsync("workers");
         Assert.Contains(workers, l => l.Contains(" mn-worker-" + onB + " :") && l.Contains(onB));
     }
+
+    // ------------------------------------------------------------------ payloads and the remote frame
+
+    /// <summary>The largest payload that crosses in one message with the default 32 MiB frame, plus one byte.</summary>
+    private static byte[] TooLargeToCross() => new byte[(32 << 20) - (64 << 10) + 1];
+
+    private void AllMembersUp()
+    {
+        foreach (var (system, _, _) in _cluster.Nodes)
+            Assert.Equal(3, Akka.Cluster.Cluster.Get(system).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
+    }
+
+    [Fact]
+    public async Task Sixteen_MiB_cross_three_nodes_both_ways_byte_for_byte()
+    {
+        await using var admin = await _cluster.ConnectAsync(0, "admin");
+        var function = await _cluster.FunctionOnNodeAsync(1, admin);
+        await using var worker = await _cluster.ConnectAsync(2, "worker");
+        await using var client = await _cluster.ConnectAsync(0, "client");
+        await worker.RegisterIdleAsync(function);
+        var payload = new byte[16 << 20];
+        new Random(7).NextBytes(payload);
+
+        client.Send(Cmd.SubmitJob, GearmanTestClient.Latin1(function), Array.Empty<byte>(), payload);
+        var handle = (await client.ExpectAsync(Cmd.JobCreated, TimeSpan.FromSeconds(20))).Text(0);
+        var job = await worker.GrabAsync(timeout: TimeSpan.FromSeconds(20));
+        Assert.Equal(payload, job.Args[2]);
+        Array.Reverse(payload);
+        worker.Send(Cmd.WorkComplete, GearmanTestClient.Latin1(handle), payload);
+        var done = await client.ExpectAsync(Cmd.WorkComplete, TimeSpan.FromSeconds(20));
+        Assert.Equal(payload, done.Args[1]);
+        AllMembersUp();
+    }
+
+    [Fact]
+    public async Task A_submit_too_large_to_reach_its_queue_on_another_node_fails_at_once_and_the_function_goes_on()
+    {
+        await using var client = await _cluster.ConnectAsync(0, "client");
+        var function = await _cluster.FunctionOnNodeAsync(1, client);
+        client.Send(Cmd.SubmitJob, GearmanTestClient.Latin1(function), Array.Empty<byte>(), TooLargeToCross());
+        var error = await client.ExpectAsync(Cmd.Error, TimeSpan.FromSeconds(10));
+        Assert.Equal("QUEUE_ERROR", error.Text(0));
+        Assert.Contains("too large to cross between cluster nodes", error.Text(1));
+        await client.SubmitAsync(Cmd.SubmitJobBg, function, "", "small");
+        AllMembersUp();
+    }
+
+    [Fact]
+    public async Task A_job_too_large_for_its_worker_on_another_node_fails_at_once_with_the_reason()
+    {
+        await using var client = await _cluster.ConnectAsync(0, "client");
+        var function = await _cluster.FunctionOnNodeAsync(0, client);
+        await using var worker = await _cluster.ConnectAsync(1, "worker");
+        await worker.RegisterIdleAsync(function);
+        client.Send(Cmd.OptionReq, "exceptions");
+        await client.ExpectAsync(Cmd.OptionRes);
+
+        client.Send(Cmd.SubmitJob, GearmanTestClient.Latin1(function), Array.Empty<byte>(), TooLargeToCross());
+        var handle = (await client.ExpectAsync(Cmd.JobCreated, TimeSpan.FromSeconds(10))).Text(0);
+        worker.Send(Cmd.GrabJob);
+        await worker.ExpectAsync(Cmd.NoJob);
+        var exception = await client.ExpectAsync(Cmd.WorkException);
+        Assert.Equal(handle, exception.Text(0));
+        Assert.Contains("too large to cross between cluster nodes", exception.Text(1));
+
+        // The function goes on: a small job reaches the same worker.
+        await client.SubmitAsync(Cmd.SubmitJobBg, function, "", "small");
+        var job = await worker.GrabAsync();
+        Assert.Equal("small", job.Text(2));
+        AllMembersUp();
+    }
+
+    [Fact]
+    public async Task A_result_too_large_for_its_client_on_another_node_arrives_as_an_exception()
+    {
+        await using var worker = await _cluster.ConnectAsync(0, "worker");
+        var function = await _cluster.FunctionOnNodeAsync(0, worker);
+        await worker.RegisterIdleAsync(function);
+        await using var client = await _cluster.ConnectAsync(1, "client");
+        client.Send(Cmd.OptionReq, "exceptions");
+        await client.ExpectAsync(Cmd.OptionRes);
+
+        var handle = await client.SubmitAsync(Cmd.SubmitJob, function, "", "small");
+        var job = await worker.GrabAsync();
+        worker.Send(Cmd.WorkComplete, GearmanTestClient.Latin1(job.Text(0)), TooLargeToCross());
+        var exception = await client.ExpectAsync(Cmd.WorkException, TimeSpan.FromSeconds(10));
+        Assert.Equal(handle, exception.Text(0));
+        Assert.Contains("too large to cross between cluster nodes", exception.Text(1));
+        AllMembersUp();
+    }
 }
