@@ -57,7 +57,8 @@ public sealed class GearmandServer : IGearmanServer, IAsyncLifetime
             }
             catch (Exception) when (clock.Elapsed < Waits.Long)
             {
-                // Not listening yet: wait for the process to make progress rather than spin.
+                // Not listening yet. gearmand announces nothing when it starts listening, so this polls, pausing
+                // between tries (or until it exits) to let the process make progress rather than spin.
                 await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMilliseconds(50)).ContinueWith(_ => { });
             }
         }

@@ -152,6 +152,10 @@ public sealed class AdminQueryTests : OneNodeClusterTestKit
     }
 }
 
+/// <summary>
+/// The admin timeout is the behaviour under test, so this waits real time: a queue that never answers is noticed only
+/// once the timeout has run out. It is kept short so the wait costs little.
+/// </summary>
 public sealed class AdminQueryTimeoutTests : OneNodeClusterTestKit
 {
     public AdminQueryTimeoutTests() => UseSettings(new BrokerSettings { AdminTimeout = TimeSpan.FromMilliseconds(300) });

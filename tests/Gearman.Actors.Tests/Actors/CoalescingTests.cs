@@ -91,12 +91,12 @@ public sealed class CoalescingTests : QueueTestKit
         Assert.Equal(2, UniqueStatusOf("u").Clients);
 
         Send(worker, job, Work(PacketType.WorkData, handle, "late"));
-        Send(worker, job, Work(PacketType.WorkComplete, handle, "result"));
+        Finish(worker, job, Work(PacketType.WorkComplete, handle, "result"));
         ExpectWork(c1, PacketType.WorkData, handle, "late");
         ExpectWork(c1, PacketType.WorkComplete, handle, "result");
         ExpectWork(c2, PacketType.WorkData, handle, "late");
         ExpectWork(c2, PacketType.WorkComplete, handle, "result");
-        c2.ExpectNoMsg(Short);
+        c2.ExpectNoMsg(TimeSpan.Zero);
     }
 
     [Fact]
@@ -113,8 +113,8 @@ public sealed class CoalescingTests : QueueTestKit
 
         var job = Grab(worker);
         Assert.Equal(handle, Submit(c2, unique: "bg", background: true)); // also while it runs
-        Send(worker, job, Work(PacketType.WorkComplete, handle));
-        c1.ExpectNoMsg(Short);
+        Finish(worker, job, Work(PacketType.WorkComplete, handle));
+        c1.ExpectNoMsg(TimeSpan.Zero);
         c2.ExpectNoMsg(TimeSpan.Zero); // background submitters are not listeners
     }
 
@@ -129,10 +129,10 @@ public sealed class CoalescingTests : QueueTestKit
         Assert.Equal(handle, Submit(fg, unique: "u"));
 
         var job = Grab(worker);
-        Send(worker, job, Work(PacketType.WorkComplete, handle, "r"));
+        Finish(worker, job, Work(PacketType.WorkComplete, handle, "r"));
 
         ExpectWork(fg, PacketType.WorkComplete, handle, "r");
-        bg.ExpectNoMsg(Short);
+        bg.ExpectNoMsg(TimeSpan.Zero);
     }
 
     [Fact]

@@ -20,11 +20,13 @@ public sealed class WorkerLossTests : QueueTestKit
         Send(dying, first, StatusEvent(handle, "5", "9"));
         ExpectWork(client, PacketType.WorkStatus, handle);
         Sleeping(sleeper);
-        sleeper.ExpectNoMsg(TimeSpan.Zero);
+        Barrier();
+        sleeper.ExpectNoMsg(TimeSpan.Zero); // nothing to wake it for while the job runs
 
         Kill(dying);
 
         sleeper.ExpectMsg<Wake>();
+        Barrier(); // the queue has handled the job's return
         client.ExpectNoMsg(TimeSpan.Zero); // requeued silently
         // Requeued: not running, status reset, counted once, with one retry.
         Assert.Equal(new JobStatus(0, handle, true, false, "0", "0"), Status(handle) with { Seq = 0 });
@@ -126,6 +128,7 @@ public sealed class JobRetriesTests : QueueTestKit
         Sleeping(w2);
         Kill(w1);
         w2.ExpectMsg<Wake>();
+        Barrier(); // the queue has handled the job's return
         c1.ExpectNoMsg(TimeSpan.Zero); // the first death only requeues
 
         Assert.Equal(handle, Grab(w2).Handle);

@@ -9,6 +9,12 @@ namespace Gearman.Actors.Tests.Persistence;
 /// A queue's group commit, against a probe in the store's place: one write in flight, everything that arrives
 /// meanwhile in the next one, replies only with the write that makes them true, and snapshots that match the
 /// write they ride on.
+/// <para>
+/// DurableWrites is a plain class called on the test thread, and a probe's TestActor runs on the calling thread
+/// (Akka.TestKit's CallingThreadDispatcher), so whatever a call sends is in the probe's queue when it returns:
+/// "nothing was sent" is checked at once, with <c>ExpectNoMsg(TimeSpan.Zero)</c>, and waiting longer would prove
+/// nothing more.
+/// </para>
 /// </summary>
 public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
 {
@@ -49,7 +55,7 @@ public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
         Submit("H:2", 2);
         Submit("H:3", 3);
         _writes.Forget("H:1", _client.Ref, 4);
-        _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        _store.ExpectNoMsg(TimeSpan.Zero);
         _client.ExpectNoMsg(TimeSpan.Zero);
 
         first.Replies.Send();
@@ -64,7 +70,7 @@ public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new ISlotReply[] { new JobAccepted(2, "H:2"), new JobAccepted(3, "H:3"), new Acknowledged(4) },
             _client.ExpectMsg<ReplyBatch>().Replies);
         _writes.Written();
-        _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        _store.ExpectNoMsg(TimeSpan.Zero);
     }
 
     [Fact]
@@ -78,13 +84,13 @@ public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
         var write = ExpectWrite();
         // Joins the job that is being written: waits for that write, though nothing new needs writing.
         _writes.AckWhenDurable("H:1", _client.Ref, 3);
-        _client.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        _client.ExpectNoMsg(TimeSpan.Zero);
         write.Replies.Send();
         Assert.Equal(2, _client.ExpectMsg<JobAccepted>().Seq);
-        _client.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        _client.ExpectNoMsg(TimeSpan.Zero);
         _writes.Written();
         Assert.Equal(new JobAccepted(3, "H:1"), _client.ExpectMsg<JobAccepted>());
-        _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        _store.ExpectNoMsg(TimeSpan.Zero);
     }
 
     [Fact]
@@ -95,7 +101,7 @@ public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
         ExpectWrite();
         Submit("H:2", 2);
         Submit("H:3", 3);
-        _store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        _store.ExpectNoMsg(TimeSpan.Zero);
         Submit("H:4", 4);
         Assert.Equal(new[] { "H:2", "H:3", "H:4" }, ExpectWrite().Event.Stored.Select(j => j.Handle));
     }
