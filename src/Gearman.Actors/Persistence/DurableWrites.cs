@@ -37,13 +37,19 @@ internal sealed class DurableWrites
     private int _inFlight;
     private int _sinceSnapshot;
     /// <summary>Writes handed to the store and not yet confirmed, oldest first.</summary>
-    private readonly Queue<WriteJobs> _unconfirmed = new();
+    private Queue<WriteJobs> _unconfirmed = new();
+    /// <summary>Why the store refused the oldest unconfirmed write for good; null when it did not.</summary>
+    private string? _refusal;
+    /// <summary>Takes a job the store refused out of the queue.</summary>
+    private readonly Action<string> _dropRefused;
 
     /// <param name="pendingCount">How many jobs the queue holds: a snapshot is due once more than that were written.</param>
     /// <param name="pendingJobs">The queue's durable jobs, oldest first: the content of a snapshot.</param>
+    /// <param name="dropRefused">Takes a job out of the queue whose write the store refused for good.</param>
     public DurableWrites(IActorRef store, int maxBatch, long maxWriteBytes, int snapshotEvery, Func<int> pendingCount,
-        Func<IReadOnlyList<StoredJob>> pendingJobs)
+        Func<IReadOnlyList<StoredJob>> pendingJobs, Action<string> dropRefused)
     {
+        _dropRefused = dropRefused;
         _store = store;
         _maxBatch = Math.Max(1, maxBatch);
         _maxWriteBytes = maxWriteBytes;
@@ -119,10 +125,18 @@ internal sealed class DurableWrites
         _inFlight = 0;
     }
 
+    /// <summary>The lost store's database refused its oldest unconfirmed write for good (<see cref="WriteRefused"/>).</summary>
+    public void Refused(string reason) => _refusal ??= reason;
+
     /// <summary>A new store has recovered: the writes the lost one did not confirm go to it again, then the rest.</summary>
     public void StoreBack(IActorRef store)
     {
         _store = store;
+        if (_refusal is { } reason)
+        {
+            _refusal = null;
+            Isolate(reason);
+        }
         StoreDown = false;
         foreach (var write in _unconfirmed)
         {
@@ -130,6 +144,39 @@ internal sealed class DurableWrites
             _inFlight++;
         }
         Resume();
+    }
+
+    /// <summary>
+    /// Finds the job the store refuses, so that only its own submit fails: a refused write of several jobs goes again
+    /// as one write per job (then one for its removals); a refused write of one job is that job, which leaves the
+    /// queue, and its client hears why. Removals alone carry only handles; a refusal of those is logged and dropped,
+    /// since no retry could change it.
+    /// </summary>
+    private void Isolate(string reason)
+    {
+        if (!_unconfirmed.TryDequeue(out var refused)) return;
+        var rest = _unconfirmed;
+        _unconfirmed = new Queue<WriteJobs>();
+        var (stored, removed) = (refused.Event.Stored, refused.Event.Removed);
+        if (stored.Count == 1 && removed.Count == 0)
+        {
+            var handle = stored[0].Handle;
+            refused.Replies.Refuse(handle, reason);
+            refused.Replies.Send();
+            _dropRefused(handle);
+        }
+        else if (stored.Count == 0)
+        {
+            refused.Replies.Send();
+        }
+        else
+        {
+            var replies = refused.Replies;
+            foreach (var job in stored)
+                _unconfirmed.Enqueue(new WriteJobs(new JobsWritten(new[] { job }, Array.Empty<string>()), replies.Take(job.Handle), null));
+            _unconfirmed.Enqueue(new WriteJobs(new JobsWritten(Array.Empty<StoredJob>(), removed), replies, null));
+        }
+        foreach (var write in rest) _unconfirmed.Enqueue(write);
     }
 
     private void FlushIfIdle()
@@ -172,6 +219,29 @@ internal sealed class DurableReplies
     public int Count => _items.Count;
 
     public void Add(ISlotReply reply, IActorRef to) => _items.Add((reply, to));
+
+    /// <summary>Moves the JOB_CREATED answers for <paramref name="handle"/> to replies of their own.</summary>
+    public DurableReplies Take(string handle)
+    {
+        var taken = new DurableReplies();
+        _items.RemoveAll(item =>
+        {
+            if (item.Reply is not JobAccepted a || a.Handle != handle) return false;
+            taken.Add(item.Reply, item.To);
+            return true;
+        });
+        return taken;
+    }
+
+    /// <summary>The store refused the job <paramref name="handle"/>: its submits hear that instead of JOB_CREATED.</summary>
+    public void Refuse(string handle, string reason)
+    {
+        for (var i = 0; i < _items.Count; i++)
+        {
+            if (_items[i].Reply is JobAccepted a && a.Handle == handle)
+                _items[i] = (new SubmitRejected(a.Seq, Protocol.ErrorCode.QueueError, "The job store refused the job: " + reason), _items[i].To);
+        }
+    }
 
     /// <summary>
     /// Sends each reply once, however often the write it belongs to is confirmed. A connection on this node gets

@@ -118,16 +118,19 @@ public sealed class QueueStore : UntypedPersistentActor
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "event=journal-write-failed persistence-id={0}", _persistenceId);
+        if (StoreErrors.Refusal(cause) is { } reason) _queue.Tell(new WriteRefused(reason));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     /// <summary>
-    /// A rejected event leaves the store running but its write unconfirmed, which would hold every later write back.
-    /// Stopping hands the write to the queue's next store, as after a failure.
+    /// A rejected event (the journal could not serialise it) leaves the store running but its write unconfirmed, which
+    /// would hold every later write back. Stopping hands the write to the queue's next store, as after a failure,
+    /// and <see cref="WriteRefused"/> has the queue take the refused job out of it first.
     /// </summary>
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "event=journal-write-rejected persistence-id={0}", _persistenceId);
+        _queue.Tell(new WriteRefused(cause.Message));
         Context.Stop(Self);
     }
 }

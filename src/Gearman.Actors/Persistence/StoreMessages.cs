@@ -49,3 +49,9 @@ internal sealed class JobsDurable
 internal sealed record ReplyBatch(IReadOnlyList<ISlotReply> Replies);
 
 internal sealed record StoreRecovered(IReadOnlyList<StoredJob> Jobs);
+
+/// <summary>
+/// From a store about to stop: the database refused its oldest unconfirmed write for good (see <see cref="StoreErrors"/>),
+/// so writing it again would fail again.
+/// </summary>
+internal sealed record WriteRefused(string Reason);

@@ -40,6 +40,9 @@ public sealed partial class FunctionQueue
                 _writes.Written();
                 if (_stopWhenWritten && _writes.Idle) Context.Stop(Self);
                 return true;
+            case WriteRefused refused:
+                if (Sender.Equals(_store)) _writes!.Refused(refused.Reason);
+                return true;
             case StoreRecovered recovered:
                 if (Sender.Equals(_store)) OnStoreRecovered(recovered);
                 return true;
@@ -100,6 +103,19 @@ public sealed partial class FunctionQueue
         Timers.StartSingleTimer("store", RestartStore.Instance, delay);
         // Submits and grabs that waited for the first recovery are answered now; the rest wait on.
         if (!_ready) Stash.UnstashAll();
+    }
+
+    /// <summary>
+    /// The store refused this job for good (its submit has heard why): it leaves the queue, unless a worker runs it
+    /// already, in which case it ends as it would have.
+    /// </summary>
+    private void DropRefused(string handle)
+    {
+        Context.GetLogger().Error("event=job-refused-by-store queue={0} handle={1}", Self.Path.Name, handle);
+        if (!_jobs.TryGetValue(handle, out var job) || job.Runner is not null) return;
+        _lanes.Remove(job);
+        FailListeners(job);
+        Forget(job);
     }
 
     /// <summary>

@@ -72,7 +72,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     {
         if (!_ctx.Settings.Durable) return;
         _ready = false;
-        _writes = new Persistence.DurableWrites(StartStore(), _ctx.Settings.WriteBatch, _ctx.Settings.StoreMaxWrite, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs);
+        _writes = new Persistence.DurableWrites(StartStore(), _ctx.Settings.WriteBatch, _ctx.Settings.StoreMaxWrite, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs, DropRefused);
     }
 
     protected override void OnReceive(object message)

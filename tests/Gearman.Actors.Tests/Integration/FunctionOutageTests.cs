@@ -171,4 +171,87 @@ public sealed class FunctionOutageTests
             }
         }
     }
+
+    // ------------------------------------------------------------------ a job the database refuses
+
+    [Fact]
+    public Task A_job_the_database_refuses_fails_alone_and_the_function_goes_on() => RefusedByDatabase("sqlite");
+
+    [PostgresFact]
+    public Task A_job_the_database_refuses_fails_alone_and_the_function_goes_on_on_postgres() => RefusedByDatabase("postgres");
+
+    /// <summary>
+    /// A trigger stands for any rule of the database that a write breaks for good (a constraint, a limit): it refuses
+    /// this test's journal rows over 100,000 bytes, as SQLite's and PostgreSQL's constraint errors.
+    /// </summary>
+    private static async Task RefuseLargeRows(StoreMode mode, string dataDir, string function)
+    {
+        if (mode.Name == "sqlite")
+        {
+            await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "gearman.db")}");
+            await db.OpenAsync();
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = $"""
+                CREATE TRIGGER refuse_large BEFORE INSERT ON journal
+                WHEN length(NEW.message) > 100000 AND NEW.persistence_id LIKE '%{function}%'
+                BEGIN SELECT RAISE(ABORT, 'row too large for this test'); END;
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+        else
+        {
+            await using var db = new Npgsql.NpgsqlConnection(PostgresFactAttribute.ConnectionString);
+            await db.OpenAsync();
+            await using var cmd = db.CreateCommand();
+            var name = "refuse_" + function.Replace("-", "_");
+            cmd.CommandText = $"""
+                CREATE FUNCTION {name}() RETURNS trigger AS $$
+                BEGIN
+                  IF length(NEW.message) > 100000 AND NEW.persistence_id LIKE '%{function}%' THEN
+                    RAISE EXCEPTION 'row too large for this test' USING ERRCODE = 'check_violation';
+                  END IF;
+                  RETURN NEW;
+                END $$ LANGUAGE plpgsql;
+                CREATE TRIGGER {name} BEFORE INSERT ON journal FOR EACH ROW EXECUTE FUNCTION {name}();
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static async Task RefusedByDatabase(string modeName)
+    {
+        using var mode = StoreMode.Create(modeName);
+        var f = BrokerFixture.NewName("refuse");
+        var big = new byte[200_000];
+        await using (var broker = await StartAsync(mode))
+        {
+            var c = await broker.ConnectAsync("client");
+            await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "first");
+            await RefuseLargeRows(mode, mode.DataDir!, f);
+
+            // One write, as they arrive together while nothing else is written: the store refuses it, the queue writes
+            // each job alone, and only the large one fails.
+            c.SendRaw(GearmanTestClient.Encode(Cmd.SubmitJobBg, new[] { GearmanTestClient.Latin1(f), Array.Empty<byte>(), big })
+                .Concat(GearmanTestClient.Encode(Cmd.SubmitJobBg, f, "", "second")).ToArray());
+            var error = await c.ExpectAsync(Cmd.Error, TimeSpan.FromSeconds(15));
+            Assert.Equal("QUEUE_ERROR", error.Text(0));
+            Assert.Contains("refused the job", error.Text(1));
+            await c.ExpectAsync(Cmd.JobCreated, TimeSpan.FromSeconds(15));
+            await c.SubmitAsync(Cmd.SubmitJobBg, f, "", "third");
+            Assert.Equal(new[] { 3, 0, 0 }, (await StatusAsync(c))[f]);
+        }
+        await using (var broker = await StartAsync(mode))
+        {
+            var w = await broker.ConnectAsync("worker");
+            w.Send(Cmd.CanDo, f);
+            foreach (var expected in new[] { "first", "second", "third" })
+            {
+                var job = await w.GrabAsync();
+                Assert.Equal(expected, job.Text(2));
+                w.Send(Cmd.WorkComplete, job.Text(0), "");
+            }
+            w.Send(Cmd.GrabJob);
+            await w.ExpectAsync(Cmd.NoJob);
+        }
+    }
 }

@@ -31,7 +31,7 @@ public sealed class DurableWritesTests : Akka.TestKit.Xunit2.TestKit
     }
 
     private DurableWrites New(int maxBatch, int snapshotEvery) =>
-        new(_store.Ref, maxBatch, StoreConfig.LargestWrite, snapshotEvery, () => _pending.Count, () => _pending.ToList());
+        new(_store.Ref, maxBatch, StoreConfig.LargestWrite, snapshotEvery, () => _pending.Count, () => _pending.ToList(), _ => { });
 
     private static StoredJob Job(string handle) =>
         new("fn", handle, "", null, ReadOnlySequence<byte>.Empty, Priority.Normal, 0, "");

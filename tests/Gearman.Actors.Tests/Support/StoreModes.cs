@@ -38,6 +38,9 @@ public sealed class StoreMode : IDisposable
 
     public bool Durable => Name != "builtin";
 
+    /// <summary>The SQLite store's directory; null in the other modes.</summary>
+    public string? DataDir => _dataDir;
+
     public void Dispose()
     {
         if (_dataDir is not null && System.IO.Directory.Exists(_dataDir)) System.IO.Directory.Delete(_dataDir, recursive: true);
