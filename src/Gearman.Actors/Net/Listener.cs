@@ -67,7 +67,7 @@ public sealed class Listener : UntypedActor
             case Tcp.CommandFailed { Cmd: Tcp.Bind } failed:
                 _log.Error("event=bind-failed host={0} port={1} cause={2}", _ctx.Settings.ListenHost, _ctx.Settings.Port, failed.CauseString);
                 _bound.TrySetException(new InvalidOperationException(
-                    $"cannot listen on {_ctx.Settings.ListenHost}:{_ctx.Settings.Port}: {failed.CauseString}"));
+                    $"cannot listen on {_ctx.Settings.ListenHost}:{_ctx.Settings.Port}: {(failed.Cause.HasValue ? failed.Cause.Value.Message : "bind failed")}"));
                 Context.Stop(Self);
                 break;
             case StopAccepting:
