@@ -39,10 +39,26 @@ root.SetAction(async (parse, cancel) =>
         return 2;
     }
 
+    ActorSystem system;
+    try
+    {
+        system = ActorSystem.Create("gearman", setup);
+    }
+    catch (Exception ex) when (RemotingFailure(ex) is { } remoting)
+    {
+        // Remoting binds the cluster port while the system is created, and its failure comes out wrapped in layers of
+        // AggregateException with a trace of some 70 lines; the operator needs the port and the cause, as for a busy
+        // Gearman port. (akka.remote.dot-netty.tcp.hostname is the address bound; empty means every address.)
+        var tcp = config.GetConfig("akka.remote.dot-netty.tcp");
+        var host = tcp.GetString("hostname", "") is { Length: > 0 } h ? h : "0.0.0.0";
+        Console.Error.WriteLine($"gearman-actors: cannot listen for cluster traffic on {host}:{tcp.GetInt("port")}: " +
+                                (remoting.InnerException ?? remoting).Message);
+        return 1;
+    }
+
     var pidFile = parse.GetValue(options.PidFile);
     if (pidFile is not null) await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n", cancel);
 
-    var system = ActorSystem.Create("gearman", setup);
     void Shutdown() => _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; Shutdown(); });
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; Shutdown(); });
@@ -56,6 +72,7 @@ root.SetAction(async (parse, cancel) =>
     {
         Console.Error.WriteLine($"gearman-actors: {ex.Message}");
         await system.Terminate();
+        if (pidFile is not null) File.Delete(pidFile);
         return 1;
     }
     await system.WhenTerminated;
@@ -63,3 +80,10 @@ root.SetAction(async (parse, cancel) =>
     return 0;
 });
 return await root.Parse(args).InvokeAsync();
+
+static Akka.Remote.RemoteTransportException? RemotingFailure(Exception ex) => ex switch
+{
+    Akka.Remote.RemoteTransportException remoting => remoting,
+    AggregateException many => many.Flatten().InnerExceptions.Select(RemotingFailure).FirstOrDefault(r => r is not null),
+    _ => ex.InnerException is { } inner ? RemotingFailure(inner) : null,
+};

@@ -88,6 +88,15 @@ public sealed record BrokerSettings
     /// </summary>
     public AccessList AdminAllow { get; init; } = AccessList.Everyone;
 
+    /// <summary>
+    /// A connection refused by <see cref="Allow"/> is logged at once the first time its address is refused; after
+    /// that, at most one line per address per this interval carries the count of refusals not logged since.
+    /// </summary>
+    public TimeSpan RefusedLogInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most addresses whose refusals are counted apart; the refusals of any more share one line (ip=*).</summary>
+    public int RefusedLogAddresses { get; init; } = 1024;
+
     public static BrokerSettings FromConfig(Config root)
     {
         var c = root.GetConfig("gearman") ?? Config.Empty;
@@ -127,8 +136,13 @@ public sealed record BrokerSettings
             MaxJobMemory = Math.Max(0, c.GetByteSize("max-job-memory") ?? d.MaxJobMemory),
             Allow = Access(c, "allow"),
             AdminAllow = Access(c, "admin-allow"),
+            RefusedLogInterval = Positive(c.GetTimeSpan("refused-log-interval", d.RefusedLogInterval), "refused-log-interval"),
+            RefusedLogAddresses = Math.Max(0, c.GetInt("refused-log-addresses", d.RefusedLogAddresses)),
         };
     }
+
+    private static TimeSpan Positive(TimeSpan value, string key) =>
+        value > TimeSpan.Zero ? value : throw new ArgumentException($"gearman.{key} must be longer than zero");
 
     /// <summary>A list of addresses and blocks, or one string of them separated by commas (as a flag gives it).</summary>
     private static AccessList Access(Config c, string key)

@@ -42,7 +42,13 @@ public sealed class ToolProcess : IDisposable
     public static ToolProcess Start(string tool, params string[] args)
     {
         RealTools.Require(tool);
-        var psi = new ProcessStartInfo(RealTools.Find(tool) ?? tool)
+        return StartProgram(RealTools.Find(tool) ?? tool, args);
+    }
+
+    /// <summary>Starts a program by its path, such as the server executable built beside the tests.</summary>
+    public static ToolProcess StartProgram(string path, params string[] args)
+    {
+        var psi = new ProcessStartInfo(path)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -50,9 +56,9 @@ public sealed class ToolProcess : IDisposable
             UseShellExecute = false,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {tool}");
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {path}");
         process.StandardInput.Close();
-        return new ToolProcess(process, tool + " " + string.Join(" ", args));
+        return new ToolProcess(process, Path.GetFileName(path) + " " + string.Join(" ", args));
     }
 
     /// <summary>Runs a tool to its end and returns its exit code and output.</summary>

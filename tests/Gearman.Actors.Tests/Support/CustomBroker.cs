@@ -20,6 +20,8 @@ public sealed class CustomBroker : IAsyncDisposable
         Endpoint = endpoint;
     }
 
+    /// <summary>The broker's actor system, for a test that watches its event stream (its log, for instance).</summary>
+    public ActorSystem System => _system;
     public IPEndPoint Endpoint { get; }
     public string Host => Endpoint.Address.ToString();
     public int Port => Endpoint.Port;
