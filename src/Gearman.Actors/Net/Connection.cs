@@ -111,15 +111,12 @@ public sealed partial class Connection : UntypedActor, IWithTimers
                 if (_awaitingAck.Remove(m.Handle, out var revokedSeq)) OnSlotReply(new Acknowledged(revokedSeq));
                 break;
             case Tcp.CommandFailed { Cmd: Tcp.WriteCommand } failed:
-                _retryWrite = (Tcp.WriteCommand)failed.Cmd;
-                _socket.Tell(Tcp.ResumeWriting.Instance);
-                return;
-            case Tcp.WritingResumed:
-                if (_retryWrite is { } retry)
-                {
-                    _retryWrite = null;
-                    _socket.Tell(retry);
-                }
+                // Akka.IO 1.5 fails a write only when its TcpConnection is closing or past
+                // akka.io.tcp.write-commands-queue-max-size (unbounded by default), and it never answers ResumeWriting
+                // with WritingResumed. No write will be acknowledged again, so the write is not retried: its arrays stay
+                // out of the output buffer's free list, and the connection ends.
+                if (!_closing) _log.Info("connection={0} ip={1} write failed: {2}", _id, _ip, failed.CauseString);
+                _socket.Tell(Tcp.Abort.Instance);
                 return;
             case WorkerRegistered m:
                 OnWorkerRegistered(m);
@@ -147,8 +144,6 @@ public sealed partial class Connection : UntypedActor, IWithTimers
         }
         Flush();
     }
-
-    private Tcp.WriteCommand? _retryWrite;
 
     private void OnBytes(ByteString data)
     {
