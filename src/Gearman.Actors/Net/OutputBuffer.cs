@@ -62,6 +62,9 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
 
     public bool IsEmpty => _fill == 0 && _parts.Count == 0;
 
+    /// <summary>The largest payload appended by reference since the last <see cref="Take"/> (0 if none).</summary>
+    public long LargestPayload { get; private set; }
+
     public void Advance(int count) => _fill += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0)
@@ -85,6 +88,7 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
             return;
         }
         SealBuffer();
+        LargestPayload = Math.Max(LargestPayload, payload.Length);
         foreach (var segment in payload)
         {
             if (segment.IsEmpty) continue;
@@ -115,9 +119,24 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
         }
         _parts.Clear();
         _partsBytes = 0;
+        LargestPayload = 0;
         _inFlight.AddRange(_sealed);
         _sealed.Clear();
         return command;
+    }
+
+    /// <summary>
+    /// Drops everything not yet taken, for a connection that is being closed. The arrays of the write in flight stay
+    /// where they are: the socket may still be sending them.
+    /// </summary>
+    public void Discard()
+    {
+        _parts.Clear();
+        _partsBytes = 0;
+        LargestPayload = 0;
+        _sealed.Clear();
+        _buffer = Array.Empty<byte>();
+        _fill = 0;
     }
 
     /// <summary>The socket acknowledged the last write taken: its arrays are free again.</summary>

@@ -21,6 +21,7 @@ public sealed class CustomBroker : IAsyncDisposable
     }
 
     public IPEndPoint Endpoint { get; }
+    public ActorSystem System => _system;
     public string Host => Endpoint.Address.ToString();
     public int Port => Endpoint.Port;
 
@@ -44,9 +45,9 @@ public sealed class CustomBroker : IAsyncDisposable
         }
     }
 
-    public async Task<GearmanTestClient> ConnectAsync(string name = "conn")
+    public async Task<GearmanTestClient> ConnectAsync(string name = "conn", int? receiveBuffer = null)
     {
-        var client = await GearmanTestClient.ConnectAsync(Host, Port, name);
+        var client = await GearmanTestClient.ConnectAsync(Host, Port, name, receiveBuffer);
         _clients.Add(client);
         return client;
     }
