@@ -44,6 +44,8 @@ public sealed record GearmanBrokerOptions
     public long? MaxJobs { get; init; }
     /// <summary>Most payload bytes of the jobs this node holds; 0 = no limit.</summary>
     public long? MaxJobMemory { get; init; }
+    /// <summary>Unsent bytes at which a TCP connection that does not read is dropped; 0 = no limit.</summary>
+    public long? OutputLimit { get; init; }
     /// <summary>Addresses or CIDR blocks that may connect to the Gearman port; null or empty: every address.</summary>
     public IReadOnlyList<string>? Allow { get; init; }
     /// <summary>Addresses or CIDR blocks that may cancel jobs, create or drop functions and set maxqueue; null or empty: every address.</summary>
@@ -77,6 +79,7 @@ public sealed record GearmanBrokerOptions
         Set("exceptions", Exceptions is { } on ? (on ? "on" : "off") : null);
         Set("max-jobs", MaxJobs?.ToString(CultureInfo.InvariantCulture));
         Set("max-job-memory", MaxJobMemory?.ToString(CultureInfo.InvariantCulture));
+        Set("output-limit", OutputLimit?.ToString(CultureInfo.InvariantCulture));
         Set("allow", List(Allow));
         Set("admin-allow", List(AdminAllow));
         return ConfigurationFactory.ParseString(hocon.ToString());

@@ -32,6 +32,7 @@ internal sealed class ServerOptions
     public readonly Option<string?> SeedNodes = new("--seed-nodes") { Description = "Comma-separated host:port of the cluster's seed nodes; none = a one-node cluster" };
     public readonly Option<long?> MaxJobs = new("--max-jobs") { Description = "Most jobs this node holds before new submits get ERROR QUEUE_ERROR; 0 = no limit (default)" };
     public readonly Option<string?> MaxJobMemory = new("--max-job-memory") { Description = "Most payload bytes this node holds, e.g. 2GiB; 0 = no limit (default)" };
+    public readonly Option<string?> OutputLimit = new("--output-limit") { Description = "Unsent bytes at which a connection that does not read is dropped, e.g. 64MiB; 0 = no limit (default 256MiB)" };
     public readonly Option<string[]> Allow = new("--allow") { Description = "Only these addresses or CIDR blocks may connect (repeat, or separate with commas); default: every address", AllowMultipleArgumentsPerToken = false };
     public readonly Option<string[]> AdminAllow = new("--admin-allow") { Description = "Only these addresses or CIDR blocks may cancel jobs, create or drop functions and set maxqueue; default: every address", AllowMultipleArgumentsPerToken = false };
     public readonly Option<bool> RoundRobin = new("--round-robin", "-R") { Description = "A worker with several functions starts each grab at the next of them in turn, not at the newest" };
@@ -43,7 +44,7 @@ internal sealed class ServerOptions
                  {
                      Listen, Port, Backlog, JobRetries, HandlePrefix, Verbose, LogFile, PidFile, WorkerWakeup, Exceptions,
                      Config, QueueType, DataDir, Postgres, MaxPacketSize, Threads, RoundRobin, NodeName, ClusterHost, ClusterPort, SeedNodes,
-                     MaxJobs, MaxJobMemory, Allow, AdminAllow,
+                     MaxJobs, MaxJobMemory, OutputLimit, Allow, AdminAllow,
                  })
             root.Options.Add(option);
         return root;
@@ -71,6 +72,7 @@ internal sealed class ServerOptions
         if (r.GetValue(MaxPacketSize) is { } max) Set("gearman.max-packet-size", Num(max));
         if (r.GetValue(MaxJobs) is { } maxJobs) Set("gearman.max-jobs", Num(maxJobs));
         if (r.GetValue(MaxJobMemory) is { } maxJobMemory) Set("gearman.max-job-memory", Str(maxJobMemory));
+        if (r.GetValue(OutputLimit) is { } outputLimit) Set("gearman.output-limit", Str(outputLimit));
         if (r.GetValue(Allow) is { Length: > 0 } allow) Set("gearman.allow", List(allow));
         if (r.GetValue(AdminAllow) is { Length: > 0 } adminAllow) Set("gearman.admin-allow", List(adminAllow));
         // The executable keeps background jobs durable unless told otherwise; the library defaults to memory.

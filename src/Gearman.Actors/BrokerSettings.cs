@@ -32,6 +32,13 @@ public sealed record BrokerSettings
     public int MaxLineLength { get; init; } = 8190;
     /// <summary>Unsent bytes above which a connection stops reading its socket until its peer catches up.</summary>
     public int OutputHighWater { get; init; } = 8 << 20;
+
+    /// <summary>
+    /// Unsent bytes at which a connection is dropped (0 = no limit): the output waiting behind its write in flight,
+    /// not counting the largest single packet among it. Bounds what a peer that does not read can make the broker
+    /// hold; see config/gearman.conf for the choice of the default.
+    /// </summary>
+    public long OutputLimit { get; init; } = 256L << 20;
     public string Verbose { get; init; } = "ERROR";
     public string Version { get; init; } = "1.1.20";
     public TimeSpan AdminTimeout { get; init; } = TimeSpan.FromSeconds(3);
@@ -118,6 +125,7 @@ public sealed record BrokerSettings
             MaxPacketSize = Math.Clamp(c.GetLong("max-packet-size", d.MaxPacketSize), 0, uint.MaxValue),
             MaxLineLength = c.GetInt("max-line-length", d.MaxLineLength),
             OutputHighWater = c.GetInt("output-high-water", d.OutputHighWater),
+            OutputLimit = Math.Max(0, c.GetByteSize("output-limit") ?? d.OutputLimit),
             Verbose = c.GetString("verbose", d.Verbose).ToUpperInvariant(),
             AdminTimeout = c.GetTimeSpan("admin-timeout", d.AdminTimeout),
             QueueType = c.GetString("queue-type", d.QueueType).ToLowerInvariant(),

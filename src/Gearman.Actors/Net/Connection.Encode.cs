@@ -11,6 +11,7 @@ public sealed partial class Connection
 {
     private void Encode(object output)
     {
+        if (_overLimit) return;
         var w = _output;
         switch (output)
         {
@@ -61,6 +62,20 @@ public sealed partial class Connection
                 throw new InvalidOperationException($"no encoding for {output.GetType().Name}");
         }
     }
+
+    /// <summary>
+    /// About the bytes an output takes once encoded (the header, a payload, a small allowance for the arguments),
+    /// for the output limit: exact for payloads, which are what can be large.
+    /// </summary>
+    private static long PacketSize(object output) => output switch
+    {
+        WorkEvent e => 64 + e.Handle.Length + e.Data.Length,
+        JobAssigned m => 64 + m.Handle.Length + m.Function.Length + m.Unique.Length + m.Data.Length,
+        Outputs.Echo m => 12 + m.Data.Length,
+        Outputs.Text m => m.Value.Length,
+        AdminText m => m.Text.Length,
+        _ => 64,
+    };
 
     private void EncodeWorkEvent(WorkEvent e)
     {

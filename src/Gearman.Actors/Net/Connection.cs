@@ -30,7 +30,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
     private readonly bool _mayAdminister;
     private readonly FrameDecoder _decoder;
     private readonly OutputBuffer _output = new();
-    private readonly ReplySlots _slots = new();
+    private readonly ReplySlots _slots = new(sizeOf: PacketSize);
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private long _inFlightBytes;
@@ -38,6 +38,8 @@ public sealed partial class Connection : UntypedActor, IWithTimers
     private bool _readingSuspended;
     private bool _closing;
     private bool _closeSent;
+    /// <summary>Output passed gearman.output-limit: the socket is aborted and nothing more is encoded.</summary>
+    private bool _overLimit;
     private bool _exceptions;
     private string _clientId = "-";
 
@@ -111,15 +113,12 @@ public sealed partial class Connection : UntypedActor, IWithTimers
                 if (_awaitingAck.Remove(m.Handle, out var revokedSeq)) OnSlotReply(new Acknowledged(revokedSeq));
                 break;
             case Tcp.CommandFailed { Cmd: Tcp.WriteCommand } failed:
-                _retryWrite = (Tcp.WriteCommand)failed.Cmd;
-                _socket.Tell(Tcp.ResumeWriting.Instance);
-                return;
-            case Tcp.WritingResumed:
-                if (_retryWrite is { } retry)
-                {
-                    _retryWrite = null;
-                    _socket.Tell(retry);
-                }
+                // Akka.IO 1.5 fails a write only when its TcpConnection is closing or past
+                // akka.io.tcp.write-commands-queue-max-size (unbounded by default), and it never answers ResumeWriting
+                // with WritingResumed. No write will be acknowledged again, so the write is not retried: its arrays stay
+                // out of the output buffer's free list, and the connection ends.
+                if (!_closing) _log.Info("connection={0} ip={1} write failed: {2}", _id, _ip, failed.CauseString);
+                _socket.Tell(Tcp.Abort.Instance);
                 return;
             case WorkerRegistered m:
                 OnWorkerRegistered(m);
@@ -147,8 +146,6 @@ public sealed partial class Connection : UntypedActor, IWithTimers
         }
         Flush();
     }
-
-    private Tcp.WriteCommand? _retryWrite;
 
     private void OnBytes(ByteString data)
     {
@@ -288,6 +285,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
     /// <summary>Writes output now, or queues it behind replies that are still outstanding.</summary>
     private void Emit(object output)
     {
+        if (_overLimit) return;
         if (_slots.IsEmpty) Encode(output);
         else _slots.Enqueue(output);
     }
@@ -323,11 +321,17 @@ public sealed partial class Connection : UntypedActor, IWithTimers
             if (!AwaitsForegroundSubmits()) Context.Stop(Self);
             return;
         }
+        if (_overLimit) return;
         if (!_writing && !_output.IsEmpty)
         {
             _inFlightBytes = _output.Buffered;
             _socket.Tell(_output.Take(WriteAck.Instance));
             _writing = true;
+        }
+        if (OverOutputLimit(out var waiting))
+        {
+            CloseForOutputLimit(waiting);
+            return;
         }
         if (_closing)
         {
@@ -350,6 +354,34 @@ public sealed partial class Connection : UntypedActor, IWithTimers
             _readingSuspended = false;
             if (_heldBack.Count == 0) _socket.Tell(Tcp.ResumeReading.Instance);
         }
+    }
+
+    /// <summary>
+    /// gearman.output-limit. The output waiting behind the write in flight (encoded, or ready behind a reply that has
+    /// not come), less its largest single packet, may not pass the limit: a peer that reads may be one packet of any
+    /// size plus the limit behind, and one that does not read cannot make the broker hold its results without bound.
+    /// </summary>
+    private bool OverOutputLimit(out long waiting)
+    {
+        var limit = _ctx.Settings.OutputLimit;
+        waiting = _output.Buffered + _slots.WaitingBytes;
+        if (limit <= 0 || waiting <= limit) return false;
+        // Rare: only a peer already a limit behind gets here, so the scan of the waiting replies costs nothing normally.
+        var largest = Math.Max(_output.LargestPayload, _slots.LargestWaiting());
+        return waiting - largest > limit;
+    }
+
+    /// <summary>
+    /// Drops the peer that passed the output limit. Abort, not Close: a close would wait for the write in flight,
+    /// which a peer that does not read never takes. The jobs it waited on lose only this listener (PostStop).
+    /// </summary>
+    private void CloseForOutputLimit(long waiting)
+    {
+        _log.Warning("event=output-limit-exceeded connection={0} ip={1} bytes={2} in-flight={3} limit={4}",
+            _id, _ip, waiting, _inFlightBytes, _ctx.Settings.OutputLimit);
+        _overLimit = _closing = _closeSent = true;
+        _output.Discard();
+        _socket.Tell(Tcp.Abort.Instance);
     }
 
     private void PublishInfo() =>

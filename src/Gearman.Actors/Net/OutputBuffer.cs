@@ -7,10 +7,36 @@ namespace Gearman.Actors.Net;
 /// <summary>
 /// Bytes waiting to be written to one socket. Small packets are encoded back to back into one array, so a burst
 /// of replies leaves as a single write; large payloads are appended by reference, never copied.
-/// An array goes back to this buffer's own small free list once the socket acknowledges the write that carried
-/// it, so a busy connection allocates nothing per write. The list is private, not the shared ArrayPool: with the
-/// shared pool, clients under load were sent stale packets (one job handle twice), while a private list of the
-/// same arrays, reused at once by the same connection, never was. The cause in the shared pool was not found.
+/// <para>
+/// The invariant: <b>an array is written to again only after the write ack for every <see cref="ByteString"/> that
+/// wraps it.</b> <see cref="ByteString.FromBytes(byte[], int, int)"/> wraps without copying (Akka: the range "should
+/// not be modified once attached"), and Akka.IO 1.5's TcpConnection sends from those arrays themselves
+/// (<c>SocketAsyncEventArgs.BufferList</c> over <c>ByteString.Buffers</c>), in sends of at most
+/// <c>akka.io.tcp.maximum-frame-size</c>, carrying a write that does not fit over to the next send. It tells a
+/// write's ack only from the completion of the send that carried that write's last byte, and a send completes only
+/// when all of its bytes are in the kernel, so after the ack nothing reads the array. What keeps the invariant here:
+/// </para>
+/// <list type="bullet">
+/// <item>The connection has one write in flight (<see cref="Take"/> is not called again before
+/// <see cref="WriteAcknowledged"/>), and only the last part of a compound write asks for the ack, which comes after
+/// every earlier part is sent (parts go out in order). So at the ack every array in <see cref="_inFlight"/> is free,
+/// and no other array is.</item>
+/// <item>An array is wrapped only in <see cref="SealBuffer"/>, which also moves it out of <see cref="_buffer"/>;
+/// <see cref="Ensure"/> recycles only the unsealed array it grows out of, which no ByteString wraps.</item>
+/// <item>A write that fails (<c>CommandFailed</c>: the TcpConnection is closing, or its write queue is full) is never
+/// acknowledged, so its arrays stay out of the free list for good, and the connection never sends it again.</item>
+/// <item>Payloads appended by reference (<see cref="ZeroCopyThreshold"/> and up) are never written to by anyone:
+/// the decoder's <c>BodyBuffer</c> allocates a fresh array (or chain) per body and lets go of it, and a payload
+/// from another node is a slice of the array its deserialization got (Akka.Remote copies it out of the frame). They
+/// never enter the free list.</item>
+/// </list>
+/// <para>
+/// The free list is private to the connection and holds at most <see cref="MaxSpare"/> arrays. The invariant, not
+/// the privacy, is what matters: <c>Net/OutputIntegrityTests</c> (every byte of every reply, many connections,
+/// payloads around the threshold and over 1 MiB) passes with the shared <c>ArrayPool</c> returned to at the ack, and
+/// fails at once with "job handle given twice", the symptom once seen with the shared pool, when arrays are recycled
+/// at <see cref="Take"/> instead of at the ack.
+/// </para>
 /// </summary>
 internal sealed class OutputBuffer : IBufferWriter<byte>
 {
@@ -36,6 +62,9 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
 
     public bool IsEmpty => _fill == 0 && _parts.Count == 0;
 
+    /// <summary>The largest payload appended by reference since the last <see cref="Take"/> (0 if none).</summary>
+    public long LargestPayload { get; private set; }
+
     public void Advance(int count) => _fill += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0)
@@ -59,6 +88,7 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
             return;
         }
         SealBuffer();
+        LargestPayload = Math.Max(LargestPayload, payload.Length);
         foreach (var segment in payload)
         {
             if (segment.IsEmpty) continue;
@@ -89,9 +119,24 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
         }
         _parts.Clear();
         _partsBytes = 0;
+        LargestPayload = 0;
         _inFlight.AddRange(_sealed);
         _sealed.Clear();
         return command;
+    }
+
+    /// <summary>
+    /// Drops everything not yet taken, for a connection that is being closed. The arrays of the write in flight stay
+    /// where they are: the socket may still be sending them.
+    /// </summary>
+    public void Discard()
+    {
+        _parts.Clear();
+        _partsBytes = 0;
+        LargestPayload = 0;
+        _sealed.Clear();
+        _buffer = Array.Empty<byte>();
+        _fill = 0;
     }
 
     /// <summary>The socket acknowledged the last write taken: its arrays are free again.</summary>

@@ -22,12 +22,30 @@ internal sealed class ReplySlots
     }
 
     private readonly Func<long> _clock;
+    private readonly Func<object, long> _sizeOf;
     private readonly Queue<Slot> _order = new();
     private readonly Dictionary<long, Slot> _open = new();
     private long _nextSeq;
 
     /// <param name="clock">Milliseconds now; <see cref="Environment.TickCount64"/> unless a test sets it.</param>
-    public ReplySlots(Func<long>? clock = null) => _clock = clock ?? (static () => Environment.TickCount64);
+    /// <param name="sizeOf">The bytes an output will take on the wire, for <see cref="WaitingBytes"/>; 0 unless given.</param>
+    public ReplySlots(Func<long>? clock = null, Func<object, long>? sizeOf = null)
+    {
+        _clock = clock ?? (static () => Environment.TickCount64);
+        _sizeOf = sizeOf ?? (static _ => 0);
+    }
+
+    /// <summary>Bytes of the output that is ready but waits behind a reply not yet come (as counted by sizeOf).</summary>
+    public long WaitingBytes { get; private set; }
+
+    /// <summary>The largest single output waiting behind a reply not yet come; scans them all, so not for every message.</summary>
+    public long LargestWaiting()
+    {
+        long largest = 0;
+        foreach (var slot in _order)
+            if (slot.Filled) largest = Math.Max(largest, _sizeOf(slot.Reply!));
+        return largest;
+    }
 
     /// <summary>True when output may be written at once, because no earlier reply is outstanding.</summary>
     public bool IsEmpty => _order.Count == 0;
@@ -87,7 +105,11 @@ internal sealed class ReplySlots
     }
 
     /// <summary>Queues output that is ready now but must wait for the replies ahead of it.</summary>
-    public void Enqueue(object output) => _order.Enqueue(new Slot { Seq = 0, Reply = output, Filled = true });
+    public void Enqueue(object output)
+    {
+        _order.Enqueue(new Slot { Seq = 0, Reply = output, Filled = true });
+        WaitingBytes += _sizeOf(output);
+    }
 
     public bool TryGetContext(long seq, out object? context)
     {
@@ -106,6 +128,7 @@ internal sealed class ReplySlots
         if (!_open.Remove(seq, out var slot)) return false;
         slot.Reply = reply;
         slot.Filled = true;
+        WaitingBytes += _sizeOf(reply);
         return true;
     }
 
@@ -116,6 +139,7 @@ internal sealed class ReplySlots
         {
             _order.Dequeue();
             output = head.Reply!;
+            WaitingBytes -= _sizeOf(output);
             return true;
         }
         output = null!;

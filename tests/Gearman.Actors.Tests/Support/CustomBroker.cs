@@ -23,6 +23,7 @@ public sealed class CustomBroker : IAsyncDisposable
     /// <summary>The broker's actor system, for a test that watches its event stream (its log, for instance).</summary>
     public ActorSystem System => _system;
     public IPEndPoint Endpoint { get; }
+    public ActorSystem System => _system;
     public string Host => Endpoint.Address.ToString();
     public int Port => Endpoint.Port;
 
@@ -46,9 +47,9 @@ public sealed class CustomBroker : IAsyncDisposable
         }
     }
 
-    public async Task<GearmanTestClient> ConnectAsync(string name = "conn")
+    public async Task<GearmanTestClient> ConnectAsync(string name = "conn", int? receiveBuffer = null)
     {
-        var client = await GearmanTestClient.ConnectAsync(Host, Port, name);
+        var client = await GearmanTestClient.ConnectAsync(Host, Port, name, receiveBuffer);
         _clients.Add(client);
         return client;
     }

@@ -48,9 +48,11 @@ public sealed class GearmanTestClient : IDisposable, IAsyncDisposable
 
     public string Name { get; }
 
-    public static async Task<GearmanTestClient> ConnectAsync(string host, int port, string name = "conn")
+    /// <param name="receiveBuffer">The socket's receive buffer in bytes, when a test needs the kernel to hold little.</param>
+    public static async Task<GearmanTestClient> ConnectAsync(string host, int port, string name = "conn", int? receiveBuffer = null)
     {
         var tcp = new TcpClient();
+        if (receiveBuffer is { } size) tcp.ReceiveBufferSize = size;
         using var cts = new CancellationTokenSource(DefaultTimeout);
         await tcp.ConnectAsync(host, port, cts.Token);
         return new GearmanTestClient(tcp, name);
