@@ -27,6 +27,8 @@ public sealed partial class Connection
             case AdminVerb.PriorityStatus:
             case AdminVerb.ShowJobs:
             case AdminVerb.ShowUniqueJobs:
+                // The listing reads the registry: this connection's own CAN_DOs before it must be there.
+                PublishInfoIfChanged();
                 Context.ActorOf(AdminQuery.Props(_ctx, command.Verb, Self, Reserve(s => new AdminText(s, AdminReplies.End))));
                 break;
             case AdminVerb.MaxQueue:

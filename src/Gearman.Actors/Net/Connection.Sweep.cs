@@ -14,7 +14,11 @@ public sealed partial class Connection
         public static readonly Sweep Instance = new();
     }
 
-    private sealed record GrabContext(IReadOnlyList<string> Functions);
+    /// <summary>A grab's reply slot: the function whose queue it waits on now.</summary>
+    private sealed class GrabContext
+    {
+        public string? Function;
+    }
 
     private bool _sweeping;
 
@@ -43,12 +47,12 @@ public sealed partial class Connection
         }
         // Registrations not confirmed yet (their queue was moving) are sent again; queues take them idempotently.
         var unconfirmed = false;
-        foreach (var (function, r) in _registrations)
+        foreach (var a in _abilities.All)
         {
-            if (r.Queue is not null) continue;
+            if (!_abilities.IsPending(a)) continue;
             unconfirmed = true;
-            _ctx.Queues.Tell(new RegisterWorker(function, Self, r.TimeoutMs));
-            if (_sleeping && !_noopSent) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
+            Register(a);
+            if (_sleeping && !_noopSent && SleepsInQueues) _ctx.Queues.Tell(new WorkerSleeping(a.Function, Self));
         }
         if (!unconfirmed && !_slots.HasOpen)
         {
@@ -61,7 +65,7 @@ public sealed partial class Connection
     private void AbandonGrabsTo(IReadOnlyCollection<string> functions)
     {
         if (functions.Count == 0) return;
-        foreach (var reply in _slots.Overdue(c => c is GrabContext g && g.Functions.Any(functions.Contains)))
+        foreach (var reply in _slots.Overdue(c => c is GrabContext { Function: { } f } && functions.Contains(f)))
         {
             _grabs.Remove(reply.Seq);
             OnSlotReply(reply);

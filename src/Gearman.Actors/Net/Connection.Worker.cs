@@ -4,53 +4,76 @@ using Gearman.Actors.Queues;
 
 namespace Gearman.Actors.Net;
 
-// The worker side of a connection: abilities, sleeping, and grabbing with priority across functions.
+// The worker side of a connection: abilities, sleeping, and grabbing across functions in gearmand 1.1.20's order.
 public sealed partial class Connection
 {
-    /// <summary>Registered functions, the most recently registered first (the order `workers` lists them in).</summary>
-    private readonly List<string> _functions = new();
+    /// <summary>Registered functions, their order, and which of them may have a job for this worker.</summary>
+    private readonly Abilities _abilities = new();
     /// <summary>Jobs this worker holds: handle → the job's actor and its function.</summary>
     private readonly Dictionary<string, (IActorRef Job, string Function, bool Durable)> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<long, PendingGrab> _grabs = new();
     /// <summary>Results of stored jobs whose durable end this worker's next replies wait for: handle → reply slot.</summary>
     private readonly Dictionary<string, long> _awaitingAck = new(StringComparer.Ordinal);
-    /// <summary>Registered function → its CAN_DO_TIMEOUT and the queue that confirmed the registration.</summary>
-    private readonly Dictionary<string, (int TimeoutMs, IActorRef? Queue)> _registrations = new(StringComparer.Ordinal);
     private bool _sleeping;
-    /// <summary>The functions a grab goes to, shared by every grab until the abilities change.</summary>
-    private GrabContext? _grabContext;
     private bool _noopSent;
     private int _roundRobin;
+    /// <summary>`workers` must show the new abilities; they are published once per batch of requests.</summary>
+    private bool _infoChanged;
 
     /// <summary>
-    /// A grab across several functions: first every queue says whether it has a job (and of what priority), then
-    /// the worker takes from the first function that has one, in the order <see cref="OrderOf"/> gives, as gearmand
-    /// 1.1.20 does: a function's jobs, best priority first, before the next function's (gearmand 2.0 made priority
-    /// global across functions).
+    /// The function a NO_JOB answered by this connection itself (a grab that timed out) names: a function name never
+    /// holds a NUL, so no registration is taken for empty by it.
+    /// </summary>
+    private const string NoQueue = "\0";
+
+    /// <summary>
+    /// A grab across several functions: the functions that may have a job, in the order a grab tries them. Each is
+    /// asked in turn, falling through to the next when its job went to another worker meanwhile.
     /// </summary>
     private sealed class PendingGrab
     {
         public required GrabKind Kind;
-        public required int Expected;
-        public readonly List<(string Function, Priority Best, int Order)> Offers = new();
-        public int Answers;
+        public required List<Abilities.Ability> Candidates;
+        public int Next;
     }
+
+    /// <summary>
+    /// A worker with several functions asks its queues to say when they get work for it (see <see cref="Abilities"/>);
+    /// one with a single function grabs from that queue directly and needs no notices.
+    /// </summary>
+    private bool WantsNotices => _abilities.Count > 1;
+
+    /// <summary>
+    /// Whether PRE_SLEEP goes to every queue, which then wakes the worker within its --worker-wakeup limit. A worker
+    /// with several functions and no limit set sleeps here instead: the notices its queues send already say when
+    /// there is work, and a PRE_SLEEP costs no message per function.
+    /// </summary>
+    private bool SleepsInQueues => !WantsNotices || _ctx.Settings.WorkerWakeup > 0;
 
     private void OnCanDo(string function, int timeoutMs)
     {
-        _functions.Remove(function);
-        _functions.Insert(0, function);
-        _registrations[function] = (timeoutMs, null);
-        _ctx.Queues.Tell(new RegisterWorker(function, Self, timeoutMs));
-        _grabContext = null;
-        PublishInfo();
+        var isNew = _abilities.Add(function, timeoutMs);
+        if (isNew && _abilities.Count == 2)
+        {
+            // The first function was registered without notices; from now on grabs rely on them.
+            foreach (var other in _abilities.All)
+                if (other.Function != function) Register(other);
+        }
+        _abilities.TryGet(function, out var a);
+        Register(a);
+        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
+        InfoChanged();
+    }
+
+    private void Register(Abilities.Ability a)
+    {
+        _abilities.Sent(a);
+        _ctx.Queues.Tell(new RegisterWorker(a.Function, Self, a.TimeoutMs, Announce: WantsNotices));
     }
 
     private void OnWorkerRegistered(WorkerRegistered m)
     {
-        if (!_registrations.TryGetValue(m.Function, out var r)) return;
-        _registrations[m.Function] = (r.TimeoutMs, m.Queue);
-        Context.Watch(m.Queue);
+        if (_abilities.Confirmed(m.Function, m.Queue)) Context.Watch(m.Queue);
     }
 
     /// <summary>
@@ -59,46 +82,39 @@ public sealed partial class Connection
     /// </summary>
     private void OnQueueTerminated(IActorRef queue)
     {
-        var moved = new List<string>();
-        foreach (var (function, r) in _registrations.ToList())
-        {
-            if (r.Queue is null || !r.Queue.Equals(queue)) continue;
-            moved.Add(function);
-            _registrations[function] = (r.TimeoutMs, null);
-            _ctx.Queues.Tell(new RegisterWorker(function, Self, r.TimeoutMs));
-            if (_sleeping && !_noopSent) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
-        }
-        AbandonGrabsTo(moved);
-        // Until the new home confirms, the sweep sends the registrations again.
-        if (moved.Count > 0) EnsureSweeping();
+        if (_abilities.QueueStopped(queue) is not { } a) return;
+        Register(a);
+        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.Queues.Tell(new WorkerSleeping(a.Function, Self));
+        AbandonGrabsTo(new[] { a.Function });
+        // Until the new home confirms, the sweep sends the registration again.
+        EnsureSweeping();
     }
 
     private void OnCantDo(string function)
     {
-        if (!_functions.Remove(function)) return;
-        _registrations.Remove(function);
+        if (!_abilities.Remove(function, out var a)) return;
+        if (a.Queue is not null) Context.Unwatch(a.Queue);
         _ctx.Queues.Tell(new UnregisterWorker(function, Self));
         ReleaseHeldJobs(function);
-        _grabContext = null;
-        PublishInfo();
+        InfoChanged();
     }
 
     private void OnResetAbilities()
     {
-        foreach (var function in _functions)
+        foreach (var a in _abilities.All)
         {
-            _ctx.Queues.Tell(new UnregisterWorker(function, Self));
-            ReleaseHeldJobs(function);
+            if (a.Queue is not null) Context.Unwatch(a.Queue);
+            _ctx.Queues.Tell(new UnregisterWorker(a.Function, Self));
+            ReleaseHeldJobs(a.Function);
         }
-        _functions.Clear();
-        _registrations.Clear();
-        _grabContext = null;
-        PublishInfo();
+        _abilities.Clear();
+        InfoChanged();
     }
 
     /// <summary>A worker that gives up a function gives up its jobs of that function too; they are requeued (gearmand).</summary>
     private void ReleaseHeldJobs(string function)
     {
+        if (_held.Count == 0) return;
         foreach (var (handle, held) in _held.Where(h => h.Value.Function == function).ToList())
         {
             held.Job.Tell(new ReleaseJob(handle));
@@ -110,7 +126,12 @@ public sealed partial class Connection
     {
         _sleeping = true;
         _noopSent = false;
-        foreach (var function in _functions) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
+        if (SleepsInQueues)
+        {
+            foreach (var a in _abilities.All) _ctx.Queues.Tell(new WorkerSleeping(a.Function, Self));
+        }
+        // A queue said it has work since this worker's last NO_JOB from it: wake at once, as a queue would.
+        else if (_abilities.AnyWork) OnWake();
     }
 
     /// <summary>Queues may wake a worker more than once; it gets one NOOP per PRE_SLEEP.</summary>
@@ -121,59 +142,76 @@ public sealed partial class Connection
         Emit(Outputs.Noop.Instance);
     }
 
+    private void OnWorkAvailable(WorkAvailable m)
+    {
+        _abilities.WorkAvailable(m.Function);
+        if (!SleepsInQueues) OnWake();
+    }
+
     private void OnGrab(GrabKind kind)
     {
         _sleeping = false;
-        _grabContext ??= new GrabContext(_functions.ToArray());
         // NO_JOB is always a fair answer to a grab, so a grab lost with a dying node is given up on soon.
-        var seq = Reserve(static s => new NoJob(s, ""), _grabContext, _ctx.Settings.GrabTimeout);
-        switch (_functions.Count)
+        var seq = Reserve(static s => new NoJob(s, NoQueue), new GrabContext(), _ctx.Settings.GrabTimeout);
+        switch (_abilities.Count)
         {
             case 0:
-                _slots.Fill(seq, new NoJob(seq, ""));
+                _slots.Fill(seq, new NoJob(seq, NoQueue));
                 DrainSlots();
                 return;
             case 1:
-                _ctx.Queues.Tell(new Grab(_functions[0], Self, kind, Priority.Low, seq));
+                var only = _abilities.All.First();
+                AskingQueueOf(seq, only.Function);
+                _ctx.Queues.Tell(new Grab(only.Function, Self, kind, Priority.Low, seq));
                 return;
         }
-        _grabs[seq] = new PendingGrab { Kind = kind, Expected = _functions.Count };
-        foreach (var function in _functions) _ctx.Queues.Tell(new PeekBest(function, Self, seq));
-    }
-
-    private void OnGrabProgress(ISlotReply reply)
-    {
-        var grab = _grabs[reply.Seq];
-        if (reply is BestJob best)
+        var candidates = _abilities.Candidates(_ctx.Settings.RoundRobin, _roundRobin++);
+        if (candidates.Count == 0)
         {
-            grab.Answers++;
-            if (best.Best is { } p) grab.Offers.Add((best.Function, p, OrderOf(best.Function)));
-            if (grab.Answers < grab.Expected) return;
-            grab.Offers.Sort((a, b) => a.Order.CompareTo(b.Order));
-            _roundRobin++;
-        }
-        // Take from the best offer left; an offer may have gone to another worker meanwhile, so fall through.
-        if (grab.Offers.Count == 0)
-        {
-            _grabs.Remove(reply.Seq);
-            if (_slots.Fill(reply.Seq, new NoJob(reply.Seq, ""))) DrainSlots();
+            _slots.Fill(seq, new NoJob(seq, NoQueue));
+            DrainSlots();
             return;
         }
-        var (function, priority, _) = grab.Offers[0];
-        grab.Offers.RemoveAt(0);
-        if (grab.Offers.Count == 0) _grabs.Remove(reply.Seq);
-        _ctx.Queues.Tell(new Grab(function, Self, grab.Kind, priority, reply.Seq));
+        var grab = new PendingGrab { Kind = kind, Candidates = candidates };
+        _grabs[seq] = grab;
+        AskNext(seq, grab);
     }
 
-    /// <summary>
-    /// Position of a function in a grab: the newest registration first (<see cref="_functions"/>' order, gearmand
-    /// 1.1's worker list), or with round-robin starting one function further from grab to grab.
-    /// </summary>
-    private int OrderOf(string function)
+    /// <summary>A queue answered NO_JOB to a grab across functions: try the next function that may have a job.</summary>
+    private void OnGrabProgress(NoJob reply)
     {
-        var i = _functions.IndexOf(function);
-        if (!_ctx.Settings.RoundRobin) return i;
-        var n = _functions.Count;
-        return ((n - 1 - i) - _roundRobin % n + n) % n;
+        var grab = _grabs[reply.Seq];
+        _abilities.NoWork(reply.Function);
+        AskNext(reply.Seq, grab);
+    }
+
+    private void AskNext(long seq, PendingGrab grab)
+    {
+        while (grab.Next < grab.Candidates.Count)
+        {
+            var a = grab.Candidates[grab.Next++];
+            // Given up (CANT_DO) or found empty by another grab since this one started.
+            if (!_abilities.TryGet(a.Function, out var now) || now != a || !_abilities.MayHaveWork(a)) continue;
+            AskingQueueOf(seq, a.Function);
+            _ctx.Queues.Tell(new Grab(a.Function, Self, grab.Kind, Priority.Low, seq));
+            return;
+        }
+        _grabs.Remove(seq);
+        if (_slots.Fill(seq, new NoJob(seq, NoQueue))) DrainSlots();
+    }
+
+    /// <summary>Notes which queue a grab waits on, so that a grab whose queue stops is answered at once.</summary>
+    private void AskingQueueOf(long seq, string function)
+    {
+        if (_slots.TryGetContext(seq, out var c) && c is GrabContext g) g.Function = function;
+    }
+
+    private void InfoChanged() => _infoChanged = true;
+
+    private void PublishInfoIfChanged()
+    {
+        if (!_infoChanged) return;
+        _infoChanged = false;
+        PublishInfo();
     }
 }

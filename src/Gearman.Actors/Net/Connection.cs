@@ -104,6 +104,9 @@ public sealed partial class Connection : UntypedActor, IWithTimers
             case Wake:
                 OnWake();
                 break;
+            case WorkAvailable m:
+                OnWorkAvailable(m);
+                break;
             case Sweep:
                 OnSweep();
                 break;
@@ -255,9 +258,12 @@ public sealed partial class Connection : UntypedActor, IWithTimers
                 _held[assigned.Handle] = (assigned.Job, assigned.Function, assigned.Durable);
                 _grabs.Remove(assigned.Seq);
                 break;
-            case NoJob or BestJob when _grabs.ContainsKey(reply.Seq):
-                OnGrabProgress(reply);
+            case NoJob noJob when _grabs.ContainsKey(reply.Seq):
+                OnGrabProgress(noJob);
                 return;
+            case NoJob noJob:
+                _abilities.NoWork(noJob.Function);
+                break;
         }
         if (_slots.Fill(reply.Seq, reply)) DrainSlots();
     }
@@ -316,6 +322,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
 
     private void Flush()
     {
+        PublishInfoIfChanged();
         if (_peerGone)
         {
             if (!AwaitsForegroundSubmits()) Context.Stop(Self);
@@ -385,5 +392,5 @@ public sealed partial class Connection : UntypedActor, IWithTimers
     }
 
     private void PublishInfo() =>
-        _ctx.Connections.Update(new ConnectionInfo(_id, _ip, _clientId, _functions.ToArray()));
+        _ctx.Connections.Update(new ConnectionInfo(_id, _ip, _clientId, _abilities.NewestFirst()));
 }

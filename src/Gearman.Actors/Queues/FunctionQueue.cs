@@ -128,13 +128,11 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 PromoteDue();
                 _workers.Sleep(m.Worker, wakeNow: _lanes.Best() is not null);
                 break;
-            case PeekBest m:
-                PromoteDue();
-                m.Worker.Tell(new BestJob(m.Seq, m.Function, _exists ? _lanes.Best() : null));
-                break;
             case RegisterWorker m:
                 Create(m.Function);
-                if (_workers.Register(m.Worker, m.TimeoutMs)) Context.Watch(m.Worker);
+                PromoteDue();
+                if (_workers.Register(m.Worker, m.TimeoutMs, m.Announce)) Context.Watch(m.Worker);
+                if (_lanes.Best() is not null) _workers.Announce();
                 m.Worker.Tell(new WorkerRegistered(m.Function, Self));
                 break;
             case UnregisterWorker m:
@@ -201,6 +199,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         if (_exists) return;
         _exists = true;
         _function = function;
+        _workers.Function = function;
         _ctx.Directory.AddQueue(function, Self);
     }
 
@@ -287,6 +286,9 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         {
             if (parked is not null) _workers.ParkRunner(m.Worker, parked);
             m.Worker.Tell(new NoJob(m.Seq, m.Function));
+            _workers.AnsweredNoJob(m.Worker);
+            // A grab limited to better priorities may leave runnable jobs: the worker must not forget them.
+            if (_exists && _lanes.Best() is not null) _workers.Announce();
             return;
         }
         if (!CrossNode.Fits(m.Worker, job.Data.Length, _ctx.Settings))

@@ -27,8 +27,12 @@ public sealed record Submit(
     long Seq,
     long WithheldBytes = 0) : IQueueCommand;
 
-/// <summary>CAN_DO / CAN_DO_TIMEOUT. A worker registered twice counts once.</summary>
-public sealed record RegisterWorker(string Function, IActorRef Worker, int TimeoutMs) : IQueueCommand;
+/// <summary>
+/// CAN_DO / CAN_DO_TIMEOUT. A worker registered twice counts once. With <paramref name="Announce"/> the queue
+/// tells the worker <see cref="WorkAvailable"/> whenever it has a runnable job the worker has not heard of: a
+/// worker with several functions grabs only from queues that said so.
+/// </summary>
+public sealed record RegisterWorker(string Function, IActorRef Worker, int TimeoutMs, bool Announce = false) : IQueueCommand;
 
 /// <summary>CANT_DO, RESET_ABILITIES.</summary>
 public sealed record UnregisterWorker(string Function, IActorRef Worker) : IQueueCommand;
@@ -48,9 +52,6 @@ public enum GrabKind : byte
 /// <paramref name="Worst"/> is the lowest priority the worker accepts from this queue (global priority).
 /// </summary>
 public sealed record Grab(string Function, IActorRef Worker, GrabKind Kind, Priority Worst, long Seq) : IQueueCommand;
-
-/// <summary>Asks for the best priority of a runnable job, without taking it; answered with <see cref="BestJob"/>.</summary>
-public sealed record PeekBest(string Function, IActorRef Worker, long Seq) : IQueueCommand;
 
 public sealed record GetJobStatus(string Function, string Handle, IActorRef ReplyTo, long Seq) : IQueueCommand;
 

@@ -35,9 +35,6 @@ public sealed record Acknowledged(long Seq) : ISlotReply;
 
 public sealed record NoJob(long Seq, string Function) : ISlotReply;
 
-/// <summary><paramref name="Best"/> is null when the queue holds nothing runnable.</summary>
-public sealed record BestJob(long Seq, string Function, Priority? Best) : ISlotReply;
-
 public sealed record JobStatus(long Seq, string Handle, bool Known, bool Running, string Numerator, string Denominator) : ISlotReply
 {
     public static JobStatus Unknown(long seq, string handle) => new(seq, handle, false, false, "0", "0");
@@ -55,6 +52,13 @@ public sealed class Wake
     public static readonly Wake Instance = new();
     private Wake() { }
 }
+
+/// <summary>
+/// Sent to a worker registered with <see cref="RegisterWorker.Announce"/>: this function has a runnable job. Sent
+/// again only after the queue has answered that worker NO_JOB, so each queue sends it at most once per job that
+/// a worker has not seen, and the worker's set of functions with work is never missing one that has work.
+/// </summary>
+public sealed record WorkAvailable(string Function);
 
 /// <summary>
 /// The queue's answer to RegisterWorker. The worker's connection watches <paramref name="Queue"/>: if the queue

@@ -4,7 +4,9 @@ namespace Gearman.Actors.Queues;
 
 /// <summary>
 /// The workers registered for one function, and which of them sleep. Wakeups rotate through the workers so that
-/// with a wakeup limit (gearmand's --worker-wakeup) the same few are not always the ones woken.
+/// with a wakeup limit (gearmand's --worker-wakeup) the same few are not always the ones woken. Workers with
+/// several functions are told when a runnable job arrives (<see cref="WorkAvailable"/>), once until this queue
+/// answers them NO_JOB: their grabs go only to queues that told them.
 /// </summary>
 internal sealed class WorkerSet
 {
@@ -15,27 +17,58 @@ internal sealed class WorkerSet
         public bool Woken;
         /// <summary>An idle Job actor that watches this worker already, kept for the worker's next job.</summary>
         public IActorRef? Runner;
+        /// <summary>The worker wants <see cref="WorkAvailable"/> notices.</summary>
+        public bool Announce;
     }
 
     private readonly Dictionary<IActorRef, Entry> _entries = new();
     private readonly List<IActorRef> _ring = new();
     private int _next;
+    /// <summary>Workers that want notices and have not been told of the jobs this queue holds now.</summary>
+    private readonly HashSet<IActorRef> _untold = new();
+    private WorkAvailable? _notice;
+
+    /// <summary>The function, for the notices; set when the queue's function is known.</summary>
+    public string Function
+    {
+        set => _notice = new WorkAvailable(value);
+    }
 
     public int Count => _entries.Count;
 
     public bool Contains(IActorRef worker) => _entries.ContainsKey(worker);
 
-    /// <summary>Adds the worker or updates its timeout; true when it was not registered before.</summary>
-    public bool Register(IActorRef worker, int timeoutMs)
+    /// <summary>
+    /// Adds the worker or updates its timeout and whether it wants notices; true when it was not registered before.
+    /// A worker that newly wants notices has heard of nothing yet.
+    /// </summary>
+    public bool Register(IActorRef worker, int timeoutMs, bool announce = false)
     {
-        if (_entries.TryGetValue(worker, out var e))
+        var isNew = !_entries.TryGetValue(worker, out var e);
+        if (e is null)
         {
-            e.TimeoutMs = timeoutMs;
-            return false;
+            e = new Entry { TimeoutMs = timeoutMs };
+            _entries[worker] = e;
+            _ring.Add(worker);
         }
-        _entries[worker] = new Entry { TimeoutMs = timeoutMs };
-        _ring.Add(worker);
-        return true;
+        e.TimeoutMs = timeoutMs;
+        if (announce && !e.Announce) _untold.Add(worker);
+        e.Announce |= announce;
+        return isNew;
+    }
+
+    /// <summary>Tells every worker that wants notices and has not heard yet that this queue has a runnable job.</summary>
+    public void Announce()
+    {
+        if (_untold.Count == 0 || _notice is null) return;
+        foreach (var worker in _untold) worker.Tell(_notice);
+        _untold.Clear();
+    }
+
+    /// <summary>The worker was answered NO_JOB, so it forgets this function until told again.</summary>
+    public void AnsweredNoJob(IActorRef worker)
+    {
+        if (_entries.TryGetValue(worker, out var e) && e.Announce) _untold.Add(worker);
     }
 
     /// <summary>Removes the worker; <paramref name="runner"/> is the idle Job actor it had, now free for any worker.</summary>
@@ -45,6 +78,7 @@ internal sealed class WorkerSet
         if (!_entries.Remove(worker, out var e)) return false;
         runner = e.Runner;
         _ring.Remove(worker);
+        _untold.Remove(worker);
         return true;
     }
 
@@ -80,9 +114,13 @@ internal sealed class WorkerSet
         return e.TimeoutMs;
     }
 
-    /// <summary>Sends one wakeup to each sleeping worker not yet woken, at most <paramref name="limit"/> (0 = all).</summary>
+    /// <summary>
+    /// A job became runnable: tells the workers that want notices, and sends one wakeup to each sleeping worker not
+    /// yet woken, at most <paramref name="limit"/> (0 = all).
+    /// </summary>
     public void WakeSleepers(int limit)
     {
+        Announce();
         var woken = 0;
         var n = _ring.Count;
         for (var i = 0; i < n; i++)

@@ -32,7 +32,6 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         UnregisterWorker => "UW",
         WorkerSleeping => "WS",
         Grab => "G",
-        PeekBest => "PB",
         GetJobStatus => "GJS",
         GetUniqueStatus => "GUS",
         ListenerGone => "LG",
@@ -46,7 +45,6 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         JobAssigned => "JAS",
         NoJob => "NJ",
         Acknowledged => "ACK",
-        BestJob => "BJ",
         JobStatus => "JS",
         UniqueStatus => "US",
         Wake => "W",
@@ -56,6 +54,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         JobRevoked => "JR",
         ReleaseJob => "RJ",
         WorkerRegistered => "WR",
+        WorkAvailable => "WA",
         RestoreJob => "RSJ",
         RestoreQueue => "RSQ",
         JobMoved => "JM",
@@ -82,11 +81,10 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 w.String(m.Function); w.String(m.Unique); w.Bytes(withheld > 0 ? default : m.Data); w.Byte((byte)m.Priority);
                 w.Bool(m.Background); w.Long(m.WhenEpoch); w.String(m.Reducer); w.Ref(m.Client); w.Long(m.Seq); w.Long(withheld);
                 break;
-            case RegisterWorker m: w.String(m.Function); w.Ref(m.Worker); w.Int(m.TimeoutMs); break;
+            case RegisterWorker m: w.String(m.Function); w.Ref(m.Worker); w.Int(m.TimeoutMs); w.Bool(m.Announce); break;
             case UnregisterWorker m: w.String(m.Function); w.Ref(m.Worker); break;
             case WorkerSleeping m: w.String(m.Function); w.Ref(m.Worker); break;
             case Grab m: w.String(m.Function); w.Ref(m.Worker); w.Byte((byte)m.Kind); w.Byte((byte)m.Worst); w.Long(m.Seq); break;
-            case PeekBest m: w.String(m.Function); w.Ref(m.Worker); w.Long(m.Seq); break;
             case GetJobStatus m: w.String(m.Function); w.String(m.Handle); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
             case GetUniqueStatus m: w.String(m.Function); w.String(m.Unique); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
             case ListenerGone m: w.String(m.Function); w.String(m.Handle); w.Ref(m.Client); break;
@@ -103,7 +101,6 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 break;
             case Acknowledged m: w.Long(m.Seq); break;
             case NoJob m: w.Long(m.Seq); w.String(m.Function); break;
-            case BestJob m: w.Long(m.Seq); w.String(m.Function); w.Byte(m.Best is { } b ? (byte)b : byte.MaxValue); break;
             case JobStatus m:
                 w.Long(m.Seq); w.String(m.Handle); w.Bool(m.Known); w.Bool(m.Running); w.String(m.Numerator); w.String(m.Denominator);
                 break;
@@ -124,6 +121,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case JobRevoked m: w.String(m.Handle); break;
             case ReleaseJob m: w.String(m.Handle); break;
             case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
+            case WorkAvailable m: w.String(m.Function); break;
             case RestoreJob m:
                 w.String(m.Function); w.String(m.Handle); w.String(m.Unique); w.NullableString(m.UniqueKey); w.Bytes(m.Data);
                 w.Byte((byte)m.Priority); w.Bool(m.Background); w.Long(m.WhenEpoch); w.String(m.Reducer);
@@ -176,11 +174,10 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         {
             case "S":
                 return new Submit(r.String(), r.String(), r.Bytes(), (Priority)r.Byte(), r.Bool(), r.Long(), r.String(), r.Ref(), r.Long(), r.Long());
-            case "RW": return new RegisterWorker(r.String(), r.Ref(), r.Int());
+            case "RW": return new RegisterWorker(r.String(), r.Ref(), r.Int(), r.Bool());
             case "UW": return new UnregisterWorker(r.String(), r.Ref());
             case "WS": return new WorkerSleeping(r.String(), r.Ref());
             case "G": return new Grab(r.String(), r.Ref(), (GrabKind)r.Byte(), (Priority)r.Byte(), r.Long());
-            case "PB": return new PeekBest(r.String(), r.Ref(), r.Long());
             case "GJS": return new GetJobStatus(r.String(), r.String(), r.Ref(), r.Long());
             case "GUS": return new GetUniqueStatus(r.String(), r.String(), r.Ref(), r.Long());
             case "LG": return new ListenerGone(r.String(), r.String(), r.Ref());
@@ -195,13 +192,6 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 return new JobAssigned(r.Long(), (GrabKind)r.Byte(), r.String(), r.String(), r.String(), r.String(), r.Bytes(), r.Ref(), r.Bool());
             case "ACK": return new Acknowledged(r.Long());
             case "NJ": return new NoJob(r.Long(), r.String());
-            case "BJ":
-            {
-                var seq = r.Long();
-                var function = r.String();
-                var best = r.Byte();
-                return new BestJob(seq, function, best == byte.MaxValue ? null : (Priority)best);
-            }
             case "JS": return new JobStatus(r.Long(), r.String(), r.Bool(), r.Bool(), r.String(), r.String());
             case "US": return new UniqueStatus(r.Long(), r.String(), r.Bool(), r.Bool(), r.String(), r.String(), r.Int());
             case "W": return Wake.Instance;
@@ -218,6 +208,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "JR": return new JobRevoked(r.String());
             case "RJ": return new ReleaseJob(r.String());
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
+            case "WA": return new WorkAvailable(r.String());
             case "RSJ":
             {
                 var (function, handle, unique, key, data) = (r.String(), r.String(), r.String(), r.NullableString(), r.Bytes());

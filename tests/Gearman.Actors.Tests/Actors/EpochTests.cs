@@ -20,8 +20,6 @@ public sealed class EpochTests : QueueTestKit
         var handle = Submit(client, "later", background: true, whenEpoch: due);
 
         ExpectNoJob(worker);
-        Queue.Tell(new PeekBest(Fn, worker.Ref, 1));
-        Assert.Null(worker.ExpectMsg<BestJob>().Best);
         var stats = Stats();
         Assert.Equal((1, 1, 0), (stats.Normal, stats.Total, stats.Running)); // counted while it waits
         Assert.True(Status(handle).Known);
@@ -56,7 +54,7 @@ public sealed class EpochTests : QueueTestKit
 
     /// <summary>
     /// BUG: only the epoch timer wakes sleepers, and only if it is the one that promotes due jobs. A Grab (or a
-    /// PeekBest, or a WorkerSleeping) that arrives after the due second but before the timer promotes them all
+    /// or a WorkerSleeping) that arrives after the due second but before the timer promotes them all
     /// silently; the timer then finds nothing to promote and wakes nobody. Here two jobs fall due together, a polling
     /// worker takes one, and the sleeping worker never hears of the other (docs/architecture.md promises "sleeping
     /// workers are woken when it is due").

@@ -108,25 +108,32 @@ public sealed class SubmitAndGrabTests : QueueTestKit
     }
 
     [Fact]
-    public void Peek_best_reports_the_best_runnable_priority_without_taking_it()
+    public void A_worker_that_wants_notices_hears_of_work_once_until_it_is_answered_no_job()
     {
         var client = CreateTestProbe();
         var worker = CreateTestProbe();
-        Register(worker);
+        var plain = CreateTestProbe();
+        Queue.Tell(new RegisterWorker(Fn, worker.Ref, 0, Announce: true));
+        worker.ExpectMsg<WorkerRegistered>();
+        Register(plain);
 
-        Queue.Tell(new PeekBest(Fn, worker.Ref, 1));
-        Assert.Equal(new BestJob(1, Fn, null), worker.ExpectMsg<BestJob>());
+        Submit(client, "1");
+        Assert.Equal(new WorkAvailable(Fn), worker.ExpectMsg<WorkAvailable>());
+        Submit(client, "2");
+        Barrier();
+        Assert.False(worker.HasMessages); // told already: one notice for the jobs it has not seen
+        Assert.False(plain.HasMessages); // registered without notices
 
-        Submit(client, priority: Priority.Low);
-        Queue.Tell(new PeekBest(Fn, worker.Ref, 2));
-        Assert.Equal(new BestJob(2, Fn, Priority.Low), worker.ExpectMsg<BestJob>());
+        Grab(worker);
+        Grab(worker);
+        ExpectNoJob(worker);
+        Submit(client, "3");
+        worker.ExpectMsg<WorkAvailable>(); // the NO_JOB made it forget; the new job is news again
 
-        var high = Submit(client, priority: Priority.High);
-        Queue.Tell(new PeekBest(Fn, worker.Ref, 3));
-        Assert.Equal(new BestJob(3, Fn, Priority.High), worker.ExpectMsg<BestJob>());
-
-        Assert.Equal(1, Stats().High);
-        Assert.Equal(high, Grab(worker).Handle);
+        // A worker registering while a job waits hears of it at once.
+        var late = CreateTestProbe();
+        Queue.Tell(new RegisterWorker(Fn, late.Ref, 0, Announce: true));
+        late.ExpectMsg<WorkAvailable>();
     }
 
     [Fact]

@@ -52,14 +52,13 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
         object[] samples =
         {
             new Submit("f\u00e9", "u", data, Priority.Low, true, 1234567890, "red", probe, 42),
-            new RegisterWorker("f", probe, 1500), new UnregisterWorker("f", probe), new WorkerSleeping("f", probe),
-            new Grab("f", probe, GrabKind.All, Priority.Normal, 7), new PeekBest("f", probe, 8),
+            new RegisterWorker("f", probe, 1500), new RegisterWorker("f", probe, 0, Announce: true), new WorkAvailable("f"), new UnregisterWorker("f", probe), new WorkerSleeping("f", probe),
+            new Grab("f", probe, GrabKind.All, Priority.Normal, 7),
             new GetJobStatus("f", "H:x:1", probe, 9), new GetUniqueStatus("f", "u", probe, 10), new ListenerGone("f", "H:x:1", probe),
             new GetQueueStats("f", probe, true), new SetMaxQueue("f", 1, 2, 3, probe, 16), new CancelJob("f", "H:x:1", probe, 11),
             new CreateFunction("f", probe, 12), new DropFunction("f", probe, 13),
             new JobAccepted(14, "H:x:2"), new SubmitRejected(15, "QUEUE_ERROR", "Job queue is full"),
             new JobAssigned(16, GrabKind.Unique, "H:x:3", "f", "u", "r", data, probe), new NoJob(17, "f"),
-            new BestJob(18, "f", Priority.High), new BestJob(19, "f", null),
             new JobStatus(20, "H:x:4", true, false, "3", "7"), new UniqueStatus(21, "u", true, true, "1", "2", 3),
             new QueueStats("f", 1, 2, 3, 4, 5, new[] { new JobSummary("H:x:5", "u", 2, true) }), new AdminText(22, "OK\r\n"),
             new WorkEvent(PacketType.WorkStatus, "H:x:6", ReadOnlySequence<byte>.Empty, "1", "2"),
