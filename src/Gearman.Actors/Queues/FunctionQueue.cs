@@ -188,9 +188,6 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             case Grab m:
                 m.Worker.Tell(new NoJob(m.Seq, m.Function));
                 break;
-            case PeekBest m:
-                m.Worker.Tell(new BestJob(m.Seq, m.Function, null));
-                break;
         }
     }
 
@@ -284,20 +281,15 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         PromoteDue();
         if (!_exists || !_lanes.TryTake(m.Worst, out var job))
         {
-            if (parked is not null) _workers.ParkRunner(m.Worker, parked);
-            m.Worker.Tell(new NoJob(m.Seq, m.Function));
-            _workers.AnsweredNoJob(m.Worker);
-            // A grab limited to better priorities may leave runnable jobs: the worker must not forget them.
-            if (_exists && _lanes.Best() is not null) _workers.Announce();
+            AnswerNoJob(m, parked);
             return;
         }
         if (!CrossNode.Fits(m.Worker, job.Data.Length, _ctx.Settings))
         {
             // The worker is on another node and the payload cannot go there in one message. The job fails now rather
             // than wait for a worker on this node that may never come while this one grabs it again and again.
-            if (parked is not null) _workers.ParkRunner(m.Worker, parked);
             FailTooLargeToCross(job);
-            m.Worker.Tell(new NoJob(m.Seq, m.Function));
+            AnswerNoJob(m, parked);
             return;
         }
         _running[(int)job.Priority]++;
@@ -308,6 +300,15 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         job.Runner = runner;
         m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
             Durable: _writes is not null && job.Background));
+    }
+
+    private void AnswerNoJob(Grab m, IActorRef? parked)
+    {
+        if (parked is not null) _workers.ParkRunner(m.Worker, parked);
+        m.Worker.Tell(new NoJob(m.Seq, m.Function));
+        _workers.AnsweredNoJob(m.Worker);
+        // A grab limited to better priorities may leave runnable jobs: the worker must not forget them.
+        if (_exists && _lanes.Best() is not null) _workers.Announce();
     }
 
     private void OnJobEnded(JobEnded m)

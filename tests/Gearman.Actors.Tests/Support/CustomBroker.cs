@@ -23,7 +23,6 @@ public sealed class CustomBroker : IAsyncDisposable
     /// <summary>The broker's actor system, for a test that watches its event stream (its log, for instance).</summary>
     public ActorSystem System => _system;
     public IPEndPoint Endpoint { get; }
-    public ActorSystem System => _system;
     public string Host => Endpoint.Address.ToString();
     public int Port => Endpoint.Port;
 
