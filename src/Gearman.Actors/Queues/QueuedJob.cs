@@ -4,11 +4,12 @@ using Akka.Actor;
 namespace Gearman.Actors.Queues;
 
 /// <summary>
-/// A job's state, kept as a compact record while it waits in its queue. When a worker takes it, the record moves to
-/// that job's actor with the message that creates it, and comes back with <c>JobReturned</c> or <c>JobEnded</c>:
-/// at any moment exactly one actor owns and mutates it.
+/// A job as its queue keeps it: a compact record while it waits, and the queue's note of it while a worker runs it.
+/// Only the queue reads or writes it. A running job's listeners and status live in its Job actor, which got a copy
+/// with <c>RunJob</c> and gives them back with <c>JobReturned</c> if the job returns to its lane; meanwhile
+/// <see cref="Listeners"/> is empty and <see cref="Numerator"/>/<see cref="Denominator"/> are not read.
 /// </summary>
-public sealed class QueuedJob
+internal sealed class QueuedJob
 {
     public QueuedJob(string handle, string function, string unique, string? uniqueKey, ReadOnlySequence<byte> data,
         Priority priority, bool background, long whenEpoch, string reducer)
