@@ -309,10 +309,19 @@ public sealed partial class Connection : UntypedActor, IWithTimers
 
     private bool _releasing;
 
+    /// <summary>
+    /// Ends the connection after <paramref name="lastWords"/>, which queue behind the replies still owed to earlier
+    /// requests: the peer gets every answer it was owed, then the error, then the close (see <see cref="Flush"/>).
+    /// </summary>
     private void CloseWith(object lastWords)
     {
         Emit(lastWords);
         _closing = true;
+        // Requests held back behind the unit that ends the connection are never answered. Reading goes on, and what
+        // arrives is dropped: bytes left unread in the socket would turn the close into a reset, which may destroy
+        // the replies still on their way to the peer.
+        _heldBack.Clear();
+        _socket.Tell(Tcp.ResumeReading.Instance);
         Flush();
     }
 
@@ -342,7 +351,9 @@ public sealed partial class Connection : UntypedActor, IWithTimers
         }
         if (_closing)
         {
-            if (!_writing && !_closeSent)
+            // Only once the replies owed before the last words, and the last words, have been written and acknowledged:
+            // a Close sent earlier would end the socket before the replies still outstanding could be written.
+            if (!_writing && _output.IsEmpty && _slots.IsEmpty && !_closeSent)
             {
                 _closeSent = true;
                 _socket.Tell(Tcp.Close.Instance);

@@ -26,7 +26,7 @@ public sealed class CustomBroker : IAsyncDisposable
     public string Host => Endpoint.Address.ToString();
     public int Port => Endpoint.Port;
 
-    /// <param name="hocon">Settings over the defaults, such as <c>gearman.max-jobs = 3</c>.</param>
+    /// <param name="hocon">Settings over the defaults, such as <c>gearman.max-jobs = 3</c> or a sqlite store.</param>
     public static async Task<CustomBroker> StartAsync(string hocon)
     {
         // CompleteSetup adds the journal when the settings name a durable queue type.
