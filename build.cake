@@ -403,6 +403,7 @@ List<string> BenchGit(string args)
 // gearbench, built into DIR (../shared may be read-only), rebuilt when gearbench.c is newer than the binary.
 FilePath BuildGearbench(DirectoryPath benchSrc, DirectoryPath dir)
 {
+    EnsureDirectoryExists(dir);
     var gearbench = dir.CombineWithFilePath("gearbench");
     var gearbenchC = benchSrc.CombineWithFilePath("gearbench.c");
     if (!FileExists(gearbench) ||
