@@ -14,12 +14,10 @@ besides its jobs), roundtrip serial and loaded, bg-submit and drain. Standard li
 import argparse
 import os
 import re
-import shutil
 import signal
 import socket
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
