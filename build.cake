@@ -6,9 +6,10 @@
 //   dotnet cake --target=ClusterKill     # three-node cluster: conformance on one node, SIGKILL of another under load
 //   dotnet cake --target=Pack            # NuGet packages (codec, client, broker, hosting) into artifacts/packages
 //   dotnet cake --target=Bench --rounds=3 --bench-out=docs/bench-results.txt
+//   dotnet cake --target=ScaleOut --quota=0.5 --nodes=3 --rounds=2   # N nodes against one under a CPU quota (root)
 //
-// Everything this script writes goes under TestResults/ (ignored by git), except Pack (artifacts/, ignored too) and
-// Bench (--bench-out and the generated section of docs/benchmarks.md).
+// Everything this script writes goes under TestResults/ (ignored by git), except Pack (artifacts/, ignored too),
+// Bench (--bench-out and the generated section of docs/benchmarks.md) and ScaleOut (its generated section there).
 
 using System.Net;
 using System.Net.Sockets;
@@ -399,6 +400,33 @@ List<string> BenchGit(string args)
     return exitCode == 0 ? output.Where(l => !string.IsNullOrWhiteSpace(l)).ToList() : new List<string>();
 }
 
+// gearbench, built into DIR (../shared may be read-only), rebuilt when gearbench.c is newer than the binary.
+FilePath BuildGearbench(DirectoryPath benchSrc, DirectoryPath dir)
+{
+    EnsureDirectoryExists(dir);
+    var gearbench = dir.CombineWithFilePath("gearbench");
+    var gearbenchC = benchSrc.CombineWithFilePath("gearbench.c");
+    if (!FileExists(gearbench) ||
+        System.IO.File.GetLastWriteTimeUtc(gearbenchC.FullPath) > System.IO.File.GetLastWriteTimeUtc(gearbench.FullPath))
+    {
+        Information($"Building {gearbench}");
+        var rc = StartProcess("gcc", new ProcessSettings {
+            Arguments = new ProcessArgumentBuilder().Append("-O2 -Wall -pthread -o").AppendQuoted(gearbench.FullPath).AppendQuoted(gearbenchC.FullPath) });
+        if (rc != 0) throw new Exception("gcc failed to build gearbench");
+    }
+    return gearbench;
+}
+
+// A copy of the built server in DIR, so that a rebuild during a long run does not change what is measured.
+FilePath FreezeServer(DirectoryPath dir)
+{
+    var frozenDir = FreshDir(dir);
+    CopyDirectory(ServerBinary().GetDirectory(), frozenDir);
+    var frozenServer = frozenDir.CombineWithFilePath(ServerBinary().GetFilename());
+    StartProcess("chmod", new ProcessSettings { Arguments = $"+x \"{frozenServer.FullPath}\"", Silent = true });
+    return frozenServer;
+}
+
 // SIGTERM, then SIGKILL once LIMIT has passed; waits for the process to be gone. Safe with null or an exited server.
 void StopBenchServer(Server server, TimeSpan limit)
 {
@@ -443,19 +471,9 @@ Task("Bench")
     FilePath benchDoc = benchDocArg == "none" ? null : MakeAbsolute(File(benchDocArg));
     var report = root.CombineWithFilePath("bench/bench_report.py");
 
-    // gearbench: built once into TestResults/bench (../shared may be read-only), rebuilt when gearbench.c is newer.
     var workDir = resultsDir.Combine("bench");
     EnsureDirectoryExists(workDir);
-    var gearbench = workDir.CombineWithFilePath("gearbench");
-    var gearbenchC = benchSrc.CombineWithFilePath("gearbench.c");
-    if (!FileExists(gearbench) ||
-        System.IO.File.GetLastWriteTimeUtc(gearbenchC.FullPath) > System.IO.File.GetLastWriteTimeUtc(gearbench.FullPath))
-    {
-        Information($"Building {gearbench}");
-        var rc = StartProcess("gcc", new ProcessSettings {
-            Arguments = new ProcessArgumentBuilder().Append("-O2 -Wall -pthread -o").AppendQuoted(gearbench.FullPath).AppendQuoted(gearbenchC.FullPath) });
-        if (rc != 0) throw new Exception("gcc failed to build gearbench");
-    }
+    var gearbench = BuildGearbench(benchSrc, workDir);
 
     FilePath gearmand = Context.Tools.Resolve("gearmand")
         ?? new[] { "/usr/sbin/gearmand", "/usr/local/sbin/gearmand" }.Select(p => (FilePath)p).FirstOrDefault(FileExists);
@@ -464,12 +482,8 @@ Task("Bench")
     // What is measured: the commit, whether the tree differs from it, and a frozen copy of the built server.
     var commit = BenchGit("rev-parse --short HEAD").FirstOrDefault() ?? "unknown";
     var changed = BenchGit("status --porcelain --untracked-files=no");
-    var builtDir = ServerBinary().GetDirectory();
-    var frozenDir = FreshDir(workDir.Combine("server"));
-    CopyDirectory(builtDir, frozenDir);
-    var frozenServer = frozenDir.CombineWithFilePath(ServerBinary().GetFilename());
-    StartProcess("chmod", new ProcessSettings { Arguments = $"+x \"{frozenServer.FullPath}\"", Silent = true });
-    Information($"Benchmarking commit {commit}{(changed.Count > 0 ? $" with {changed.Count} changed file(s)" : "")}, server copied to {frozenDir}");
+    var frozenServer = FreezeServer(workDir.Combine("server"));
+    Information($"Benchmarking commit {commit}{(changed.Count > 0 ? $" with {changed.Count} changed file(s)" : "")}, server copied to {frozenServer.GetDirectory()}");
 
     EnsureDirectoryExists(benchOut.GetDirectory());
     var started = DateTime.UtcNow;
@@ -580,6 +594,88 @@ Task("Bench")
         if (rc != 0) failures.Add($"bench_report.py exit code {rc}");
     }
     if (failures.Count > 0) throw new Exception("bench: " + string.Join("; ", failures));
+});
+
+// ../shared/bench/scaleout.sh (as root; needs gearmand and the cgroup v1 cpu controller): each round runs one node,
+// then a cluster of N nodes, then gearmand, every server process held to the same CPU quota, under the same six
+// gearbench processes. Its lines go to --scaleout-out, then bench/scaleout_report.py rewrites the part of
+// --scaleout-doc between <!-- scaleout:begin --> and <!-- scaleout:end --> (1 node, N nodes, efficiency =
+// N-node ÷ (N × 1-node), gearmand at the same quota).
+//   --quota=CPUS               CPU quota of each server process (default 0.5)
+//   --nodes=N                  nodes of the cluster (default 3)
+//   --rounds=N                 rounds (default 2 for this target)
+//   --scaleout-scenarios=LIST  space-separated gearbench scenarios (default "roundtrip bg-submit drain")
+//   --scaleout-out=FILE        result lines (default TestResults/scaleout/results.txt)
+//   --scaleout-doc=FILE        the document to regenerate (default docs/benchmarks.md; "none" leaves it alone)
+//   --verification             marks the section as a run that checked the pipeline, not valid for comparison
+Task("ScaleOut")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var script = sharedDir.CombineWithFilePath("bench/scaleout.sh");
+    if (!FileExists(script)) throw new Exception($"{script} not found (pass --shared=DIR)");
+    var quota = Argument("quota", "0.5");
+    var nodes = Argument("nodes", 3);
+    var scaleRounds = HasArgument("rounds") ? rounds : 2;
+    var scenarios = Argument("scaleout-scenarios", "roundtrip bg-submit drain");
+    var verification = HasArgument("verification");
+    var workDir = resultsDir.Combine("scaleout");
+    EnsureDirectoryExists(workDir);
+    var resultsFile = MakeAbsolute(File(Argument("scaleout-out", workDir.CombineWithFilePath("results.txt").FullPath)));
+    var docArg = Argument("scaleout-doc", "docs/benchmarks.md");
+    FilePath doc = docArg == "none" ? null : MakeAbsolute(File(docArg));
+
+    var gearbench = BuildGearbench(sharedDir.Combine("bench"), resultsDir.Combine("bench"));
+    var frozenServer = FreezeServer(workDir.Combine("server"));
+    var commit = BenchGit("rev-parse --short HEAD").FirstOrDefault() ?? "unknown";
+    var changed = BenchGit("status --porcelain --untracked-files=no");
+    var started = DateTime.UtcNow;
+    var loadavg = string.Join(" ", System.IO.File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    var args = new ProcessArgumentBuilder().AppendQuoted(script.FullPath).Append(quota).Append(nodes.ToString())
+        .Append(scaleRounds.ToString()).AppendQuoted(scenarios);
+    string Short(string text) => text.Replace(root.FullPath + "/", "").Replace(sharedDir.FullPath + "/", "../shared/");
+    EnsureDirectoryExists(resultsFile.GetDirectory());
+    System.IO.File.WriteAllLines(resultsFile.FullPath, new[]
+    {
+        $"# Gearman.Actors scale-out {started:yyyy-MM-ddTHH:mm:ssZ} nproc={Environment.ProcessorCount}",
+        $"# meta commit={commit}",
+        $"# meta dirty={(changed.Count > 0 ? "yes" : "no")}",
+        $"# meta dirty_files={string.Join(", ", changed.Take(8).Select(l => l.Trim()))}{(changed.Count > 8 ? ", ..." : "")}",
+        $"# meta quota={quota}",
+        $"# meta nodes={nodes}",
+        $"# meta rounds={scaleRounds}",
+        $"# meta scenarios={scenarios}",
+        $"# meta started={started:yyyy-MM-dd HH:mm} UTC",
+        $"# meta loadavg={loadavg}",
+        $"# meta verification={(verification ? "yes" : "no")}",
+        $"# command dotnet cake --target=ScaleOut --quota={quota} --nodes={nodes} --rounds={scaleRounds} --scaleout-scenarios=\"{scenarios}\"{(verification ? " --verification" : "")}",
+        $"# command BIN={Short(frozenServer.FullPath)} GEARBENCH={Short(gearbench.FullPath)} bash {Short(args.Render())}",
+    });
+
+    Information($"Scale-out of commit {commit}: quota {quota}, {nodes} nodes, {scaleRounds} round(s), scenarios {scenarios}");
+    var (exitCode, lines) = RunEchoed("bash", args, new Dictionary<string, string>
+    {
+        ["BIN"] = frozenServer.FullPath,
+        ["GEARBENCH"] = gearbench.FullPath,
+    });
+    var kept = lines.Where(l => l.StartsWith("scaleout ") || l.StartsWith("summary ")).ToList();
+    System.IO.File.AppendAllLines(resultsFile.FullPath, kept.Append($"# meta finished={DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+    Information($"Result lines: {resultsFile}");
+
+    var failures = new List<string>();
+    if (exitCode != 0) failures.Add($"scaleout.sh exit code {exitCode}");
+    if (!kept.Any(l => l.StartsWith("summary "))) failures.Add("scaleout.sh printed no summary line");
+    if (doc != null && kept.Count > 0)
+    {
+        var rc = StartProcess("python3", new ProcessSettings
+        {
+            Arguments = new ProcessArgumentBuilder().AppendQuoted(root.CombineWithFilePath("bench/scaleout_report.py").FullPath)
+                .Append("--results").AppendQuoted(resultsFile.FullPath).Append("--doc").AppendQuoted(doc.FullPath),
+            WorkingDirectory = root,
+        });
+        if (rc != 0) failures.Add($"scaleout_report.py exit code {rc}");
+    }
+    if (failures.Count > 0) throw new Exception("scale-out: " + string.Join("; ", failures));
 });
 
 // dotnet pack of the library projects (Release) into artifacts/packages: Gearman.Actors.Protocol,

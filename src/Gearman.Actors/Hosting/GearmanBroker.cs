@@ -88,6 +88,7 @@ public sealed class GearmanBroker
         system.ActorOf(MemberLossWatcher.Props(context.Losses), "gearman-member-losses");
         if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues, settings), "gearman-queue-revival");
         var gateway = system.ActorOf(InProcessGateway.Props(context), GatewayName);
+        LogRemoteTrafficOnShutdown(system);
         if (settings.Durable) await WarmUpStoreAsync(system, settings, cancel);
         var (listener, endpoint) = startup.Listen ? await ListenAsync(system, context, cancel) : (null, null);
         var broker = new GearmanBroker(system, context, listener, endpoint, gateway);
@@ -112,6 +113,19 @@ public sealed class GearmanBroker
         });
         return (listener, endpoint);
     }
+
+    /// <summary>
+    /// One <c>event=remote-traffic</c> line when the node stops, after its shards have handed off: what this node sent
+    /// to and received from other nodes, per message type (<see cref="Serialization.RemoteTraffic"/>). A node that never
+    /// exchanged a broker message with another writes none.
+    /// </summary>
+    private static void LogRemoteTrafficOnShutdown(ActorSystem system) =>
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "gearman-remote-traffic", () =>
+        {
+            var traffic = Serialization.RemoteTraffic.Of(system);
+            if (traffic.Any) system.Log.Info("event=remote-traffic {0}", traffic.Fields());
+            return Task.FromResult(Akka.Done.Instance);
+        });
 
     /// <summary>
     /// Takes the store's first-use costs before the first client can submit; a store too slow to answer in time is

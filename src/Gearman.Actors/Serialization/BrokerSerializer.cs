@@ -23,6 +23,9 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
     public BrokerSerializer(ExtendedActorSystem system) : base(system) =>
         _maxCrossNodePayload = BrokerSettings.FromConfig(system.Settings.Config).MaxCrossNodePayload;
 
+    /// <summary>What crossed nodes through this serializer, per message type; one per actor system, like the serializer.</summary>
+    internal RemoteTraffic Traffic { get; } = new();
+
     public override int Identifier => SerializerId;
 
     public override string Manifest(object o) => o switch
@@ -164,11 +167,14 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             default:
                 throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o));
         }
-        return w.ToArray();
+        var bytes = w.ToArray();
+        Traffic.Sent(Manifest(o), bytes.Length);
+        return bytes;
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
+        Traffic.Received(manifest, bytes.Length);
         var r = new WireReader(bytes, system);
         switch (manifest)
         {

@@ -1,3 +1,4 @@
+using Gearman.Actors.Serialization;
 using Gearman.Actors.Tests.Support;
 
 namespace Gearman.Actors.Tests.MultiNode;
@@ -31,6 +32,34 @@ public sealed class ClusterRoutingTests : IClassFixture<ThreeNodeCluster>
         Assert.Equal("partial", data.Text(1));
         var done = await client.ExpectAsync(Cmd.WorkComplete);
         Assert.Equal(new[] { handle, "done" }, new[] { done.Text(0), done.Text(1) });
+    }
+
+    [Fact]
+    public async Task Each_message_a_job_sends_between_nodes_is_counted_once_by_its_sender_and_once_by_its_receiver()
+    {
+        await using var admin = await _cluster.ConnectAsync(0, "admin");
+        var function = await _cluster.FunctionOnNodeAsync(1, admin);
+        await using var worker = await _cluster.ConnectAsync(0, "worker");
+        await using var client = await _cluster.ConnectAsync(2, "client");
+        await worker.RegisterIdleAsync(function);
+        var (workerNode, queueNode, clientNode) =
+            (RemoteTraffic.Of(_cluster.Nodes[0].System), RemoteTraffic.Of(_cluster.Nodes[1].System), RemoteTraffic.Of(_cluster.Nodes[2].System));
+        long[] Counts() =>
+        [
+            clientNode.SentCount("S"), queueNode.ReceivedCount("S"), queueNode.SentCount("JA"), clientNode.ReceivedCount("JA"),
+            queueNode.SentCount("JAS"), workerNode.ReceivedCount("JAS"), workerNode.SentCount("WE"), queueNode.ReceivedCount("WE"),
+            queueNode.SentCount("WE"), clientNode.ReceivedCount("WE"),
+        ];
+        var before = Counts();
+
+        var handle = await client.SubmitAsync(Cmd.SubmitJob, function, "", "counted");
+        var job = await worker.GrabAsync();
+        worker.Send(Cmd.WorkComplete, job.Text(0), "done");
+        await client.ExpectAsync(Cmd.WorkComplete);
+
+        // Submit, JOB_CREATED, the assignment, the worker's result and its way on to the client: one message each.
+        Assert.Equal(Enumerable.Repeat(1L, before.Length), Counts().Zip(before, (after, b) => after - b));
+        Assert.StartsWith("H:b:", handle);
     }
 
     [Fact]
