@@ -32,7 +32,9 @@ internal sealed class Abilities
     /// A queue tells of its work before it confirms, so once confirmed, a function is in <see cref="_withWork"/>
     /// exactly when its queue may have a job (gearmand sees a CAN_DO before the GRAB_JOB that follows it).
     /// </summary>
-    private readonly HashSet<Ability> _pending = new();
+    /// <remarks>Counted per function: a worker's first function is registered twice (without notices, then with
+    /// them once a second function comes), and only the second confirmation means its notices are on.</remarks>
+    private readonly Dictionary<Ability, int> _pending = new();
     private string[]? _newestFirst;
 
     public int Count => _byName.Count;
@@ -40,7 +42,10 @@ internal sealed class Abilities
     /// <summary>Some queue said it has a job for this worker since it last answered NO_JOB.</summary>
     public bool AnyWork => _withWork.Count > 0 || _pending.Count > 0;
 
-    public bool IsPending(Ability a) => _pending.Contains(a);
+    public bool IsPending(Ability a) => _pending.ContainsKey(a);
+
+    /// <summary>Registrations sent whose queue has not confirmed them yet.</summary>
+    public int PendingCount => _pending.Count;
 
     public IEnumerable<Ability> All => _byName.Values;
 
@@ -87,13 +92,16 @@ internal sealed class Abilities
     }
 
     /// <summary>A registration for the function went to its queue.</summary>
-    public void Sent(Ability a) => _pending.Add(a);
+    /// <param name="again">The registration is sent again because earlier ones may be lost (their queue moved): it
+    /// counts as the only one outstanding.</param>
+    public void Sent(Ability a, bool again = false) => _pending[a] = again ? 1 : _pending.GetValueOrDefault(a) + 1;
 
     /// <summary>The queue confirmed a registration; true when it is another queue than the one known before.</summary>
     public bool Confirmed(string function, IActorRef queue)
     {
         if (!_byName.TryGetValue(function, out var a)) return false;
-        _pending.Remove(a);
+        if (_pending.TryGetValue(a, out var sent) && sent > 1) _pending[a] = sent - 1;
+        else _pending.Remove(a);
         if (queue.Equals(a.Queue)) return false;
         if (a.Queue is not null) _byQueue.Remove(a.Queue);
         a.Queue = queue;
@@ -119,7 +127,7 @@ internal sealed class Abilities
         if (_byName.TryGetValue(function, out var a)) _withWork.Remove(a);
     }
 
-    public bool MayHaveWork(Ability a) => _withWork.Contains(a) || _pending.Contains(a);
+    public bool MayHaveWork(Ability a) => _withWork.Contains(a) || _pending.ContainsKey(a);
 
     /// <summary>What `workers` lists: the newest registration first.</summary>
     public IReadOnlyList<string> NewestFirst()
@@ -139,7 +147,7 @@ internal sealed class Abilities
     public List<Ability> Candidates(bool roundRobin, int turn)
     {
         var list = new List<Ability>(_withWork);
-        foreach (var a in _pending)
+        foreach (var a in _pending.Keys)
             if (!_withWork.Contains(a)) list.Add(a);
         if (!roundRobin)
         {

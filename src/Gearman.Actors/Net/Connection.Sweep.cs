@@ -51,7 +51,7 @@ public sealed partial class Connection
         {
             if (!_abilities.IsPending(a)) continue;
             unconfirmed = true;
-            Register(a);
+            Register(a, again: true);
             if (_sleeping && !_noopSent && SleepsInQueues) _ctx.Queues.Tell(new WorkerSleeping(a.Function, Self));
         }
         if (!unconfirmed && !_slots.HasOpen)
