@@ -24,7 +24,7 @@ internal sealed class RemoteTraffic
     /// <summary>Every manifest that crosses nodes, in the order of the log line; see <see cref="BrokerSerializer.Manifest"/>.</summary>
     internal static readonly string[] Manifests =
     {
-        "S", "JA", "SR", "RW", "UW", "WS", "W", "G", "JAS", "NJ", "PB", "BJ", "WE", "ACK", "JR", "RJ", "WR", "LG",
+        "S", "JA", "SR", "RW", "UW", "WS", "W", "G", "JAS", "NJ", "WE", "ACK", "JR", "RJ", "WR", "WA", "LG",
         "GJS", "GUS", "JS", "US", "CJ", "SMQ", "CF", "DF", "GQS", "QS", "AT", "L", "LD", "LN", "NL", "RSJ", "RSQ", "JM",
     };
 
