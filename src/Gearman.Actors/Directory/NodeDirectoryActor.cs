@@ -39,9 +39,7 @@ public sealed class NodeDirectoryActor : UntypedActor
                 Sender.Tell(new Located(m.Tag, found ? function : null));
                 break;
             case ListNode m:
-                Sender.Tell(new NodeListing(m.Tag,
-                    _ctx.Directory.Queues.Select(q => new QueueEntry(q.Key, q.Value)).ToList(),
-                    _ctx.Connections.All.ToList()));
+                Sender.Tell(new NodeListing(m.Tag, _ctx.Directory.Queues, _ctx.Connections.All.ToList()));
                 break;
             default:
                 Unhandled(message);

@@ -28,6 +28,7 @@ public sealed partial class FunctionQueue
             FailListeners(job);
         }
         Forget(job);
+        Publish();
         m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
     }
 
@@ -59,7 +60,8 @@ public sealed partial class FunctionQueue
             Forget(job);
         }
         _exists = false;
-        _ctx.Directory.RemoveQueue(_function, Self);
+        _ctx.Directory.RemoveQueue(_slot!);
+        _slot = null;
         m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
     }
 

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Gearman.Actors.Admin;
+using Gearman.Actors.Directory;
 using Gearman.Actors.Jobs;
 using Gearman.Actors.Protocol;
 
@@ -54,6 +55,8 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private long _arrivals;
     /// <summary>False while the store recovers; commands wait in the stash until the recovered jobs are back.</summary>
     private bool _ready = true;
+    /// <summary>Where this queue publishes its counters for listings, from its creation on; see <see cref="Publish"/>.</summary>
+    private QueueSlot? _slot;
 
     public FunctionQueue(BrokerContext ctx, bool sharded)
     {
@@ -76,6 +79,13 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     }
 
     protected override void OnReceive(object message)
+    {
+        Dispatch(message);
+        // Whatever the message changed; the requests whose answers tell a client of a change publish before answering.
+        Publish();
+    }
+
+    private void Dispatch(object message)
     {
         // Also while stopping: removals still waiting for their write go out before the store stops.
         if (_store is not null && OnStoreMessage(message)) return;
@@ -133,6 +143,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 PromoteDue();
                 if (_workers.Register(m.Worker, m.TimeoutMs, m.Announce)) Context.Watch(m.Worker);
                 if (_lanes.Best() is not null) _workers.Announce();
+                Publish();
                 m.Worker.Tell(new WorkerRegistered(m.Function, Self));
                 break;
             case UnregisterWorker m:
@@ -155,11 +166,13 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 // forgets the limit, so the function's first jobs would pass it).
                 Create(m.Function);
                 (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.High, m.Normal, m.Low);
+                Publish();
                 m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
                 break;
             case CancelJob m: OnCancel(m); break;
             case CreateFunction m:
                 Create(m.Function);
+                Publish();
                 m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
                 break;
             case DropFunction m: OnDrop(m); break;
@@ -197,7 +210,24 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         _exists = true;
         _function = function;
         _workers.Function = function;
-        _ctx.Directory.AddQueue(function, Self);
+        _slot = new QueueSlot(new QueueEntry(function, Self, 0, 0, 0, 0, 0, 0));
+        _ctx.Directory.AddQueue(_slot);
+    }
+
+    /// <summary>
+    /// Replaces this queue's entry in the node's directory if its counters changed. Called after every message and,
+    /// before an answer that tells of a change (JOB_CREATED, JOB_ASSIGN, OK), so that a listing asked for after
+    /// that answer shows the change, as it did when listings asked the queue itself.
+    /// </summary>
+    private void Publish()
+    {
+        if (_slot is null) return;
+        var (high, normal, low) = (_lanes.Queued(Priority.High), _lanes.Queued(Priority.Normal), _lanes.Queued(Priority.Low));
+        var running = _running[0] + _running[1] + _running[2];
+        var e = _slot.Entry;
+        if (e.High == high && e.Normal == normal && e.Low == low && e.Running == running && e.Workers == _workers.Count &&
+            e.Jobs == _jobs.Count) return;
+        _slot.Entry = new QueueEntry(_function, Self, high, normal, low, running, _workers.Count, _jobs.Count);
     }
 
     private void OnSubmit(Submit m)
@@ -249,18 +279,16 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         _jobs[job.Handle] = job;
         if (key is not null) _byUnique[key] = job;
         _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job), job.Data.Length);
+        var scheduled = m.WhenEpoch > 0 && m.WhenEpoch > NowEpoch();
+        if (scheduled) _lanes.Schedule(job);
+        else _lanes.Enqueue(job);
+        Publish();
         // A background job is acknowledged only once it is durable; workers may start on it meanwhile.
         if (m.Background && _writes is not null) _writes.Store(ToStored(job), m.Client, m.Seq);
         else m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
 
-        if (m.WhenEpoch > 0 && m.WhenEpoch > NowEpoch())
-        {
-            _lanes.Schedule(job);
-            ArmEpochTimer();
-            return;
-        }
-        _lanes.Enqueue(job);
-        _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+        if (scheduled) ArmEpochTimer();
+        else _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
     }
 
     /// <summary>
@@ -298,6 +326,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         runner.Tell(new RunJob(job.Handle, job.Listeners.ToArray(), m.Worker, timeoutMs));
         job.Listeners.Clear();
         job.Runner = runner;
+        Publish();
         m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
             Durable: _writes is not null && job.Background));
     }
@@ -476,7 +505,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
 
     protected override void PostStop()
     {
-        if (_exists) _ctx.Directory.RemoveQueue(_function, Self);
+        if (_slot is not null) _ctx.Directory.RemoveQueue(_slot);
         foreach (var job in _jobs.Values) _ctx.Directory.RemoveJob(job.Handle, _function, StatusUnique(job), job.Data.Length);
     }
 

@@ -155,7 +155,11 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case NodeListing m:
                 w.Long(m.Tag);
                 w.Int(m.Queues.Count);
-                foreach (var q in m.Queues) { w.String(q.Function); w.Ref(q.Queue); }
+                foreach (var q in m.Queues)
+                {
+                    w.String(q.Function); w.Ref(q.Queue); w.Int(q.High); w.Int(q.Normal); w.Int(q.Low); w.Int(q.Running);
+                    w.Int(q.Workers); w.Int(q.Jobs);
+                }
                 w.Int(m.Connections.Count);
                 foreach (var c in m.Connections)
                 {
@@ -253,7 +257,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             {
                 var tag = r.Long();
                 var queues = new QueueEntry[r.Int()];
-                for (var i = 0; i < queues.Length; i++) queues[i] = new QueueEntry(r.String(), r.Ref());
+                for (var i = 0; i < queues.Length; i++) queues[i] = new QueueEntry(r.String(), r.Ref(), r.Int(), r.Int(), r.Int(), r.Int(), r.Int(), r.Int());
                 var connections = new ConnectionInfo[r.Int()];
                 for (var i = 0; i < connections.Length; i++)
                 {

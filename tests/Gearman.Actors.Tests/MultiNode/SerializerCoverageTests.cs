@@ -66,7 +66,7 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
             new RestoreJob("f", "H:x:8", "u", "\0data", data, Priority.High, false, 99, "", new[] { probe, probe }, 2),
             new RestoreQueue("f", 0, 5, 0), new JobMoved("H:x:9"),
             new Locate(LookupKind.Unique, "u", 23), new Located(24, "f"), new Located(25, null), new ListNode(26),
-            new NodeListing(27, new[] { new QueueEntry("f", probe) }, new[] { new ConnectionInfo(1, "127.0.0.1", "-", new[] { "a", "b" }) }),
+            new NodeListing(27, new[] { new QueueEntry("f", probe, 1, 2, 3, 4, 5, 6) }, new[] { new ConnectionInfo(1, "127.0.0.1", "-", new[] { "a", "b" }) }),
             // Journal events and the snapshot.
             new Gearman.Actors.Persistence.JobStored(Stored("H:x:10")), new Gearman.Actors.Persistence.JobsRemoved(new[] { "H:x:10", "H:x:11" }),
             new Gearman.Actors.Persistence.JobsWritten(new[] { Stored("H:x:12"), Stored("H:x:13") }, new[] { "H:x:1" }),
