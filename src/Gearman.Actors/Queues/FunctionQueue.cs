@@ -266,15 +266,16 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             return;
         }
         var job = new QueuedJob(_ctx.Handles.Next(), _function, m.Unique, key, m.Data, m.Priority, m.Background,
-            m.WhenEpoch, m.Reducer) { Order = ++_arrivals };
-        if (m.Background && _writes is not null && Serialization.BrokerSerializer.StoredSize(ToStored(job)) is var size &&
-            size > _ctx.Settings.StoreMaxWrite)
+            m.WhenEpoch, m.Reducer);
+        var stored = m.Background && _writes is not null ? ToStored(job) : null;
+        if (stored is not null && Serialization.BrokerSerializer.StoredSize(stored) is var size && size > _ctx.Settings.StoreMaxWrite)
         {
             // The store would refuse the write for good; answered before anything is kept, so the queue goes on as before.
             m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError,
                 $"Job of {size} bytes is larger than the job store takes ({_ctx.Settings.StoreMaxWrite} bytes)"));
             return;
         }
+        job.Order = ++_arrivals;
         if (!m.Background) job.Listeners.Add(m.Client);
         _jobs[job.Handle] = job;
         if (key is not null) _byUnique[key] = job;
@@ -283,12 +284,14 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         if (scheduled) _lanes.Schedule(job);
         else _lanes.Enqueue(job);
         Publish();
-        // A background job is acknowledged only once it is durable; workers may start on it meanwhile.
-        if (m.Background && _writes is not null) _writes.Store(ToStored(job), m.Client, m.Seq);
-        else m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
-
+        // Workers hear of the job before its client does, as in gearmand: a worker told to grab by a client that has
+        // just seen JOB_CREATED must find the job (a worker with several functions grabs only from queues that told
+        // it of work).
         if (scheduled) ArmEpochTimer();
         else _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
+        // A background job is acknowledged only once it is durable; workers may start on it meanwhile.
+        if (stored is not null) _writes!.Store(stored, m.Client, m.Seq);
+        else m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
     }
 
     /// <summary>
