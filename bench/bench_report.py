@@ -25,6 +25,19 @@ TAG_ORDER = ["echo", "bg-submit", "roundtrip", "rt-serial", "rt-4k", "drain", "u
 RSS_TARGET = 1.2  # large: the server's peak RSS growth during a size's run must stay below 1.2x the payload
 
 
+
+def write_section(doc, section, begin, end):
+    """Puts section between the begin and end markers of doc (appended when the markers are not there yet)."""
+    text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    with open(doc, "w") as fh:
+        fh.write(text)
+
 def parse_fields(line):
     fields = {}
     for token in line.split():
@@ -376,15 +389,7 @@ def main():
     if a.stdout:
         print(section)
         return
-    text = open(a.doc).read() if os.path.exists(a.doc) else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    with open(a.doc, "w") as fh:
-        fh.write(text)
+    write_section(a.doc, section, BEGIN, END)
     print(f"bench_report.py: wrote the generated section of {a.doc}")
 
 

@@ -9,8 +9,9 @@ without markers the section is appended. Standard library only.
 """
 import argparse
 import datetime
-import os
 from collections import OrderedDict
+
+from bench_report import write_section
 
 BEGIN = "<!-- scaleout:begin -->"
 END = "<!-- scaleout:end -->"
@@ -116,15 +117,7 @@ def main():
     if a.stdout:
         print(section)
         return
-    text = open(a.doc).read() if os.path.exists(a.doc) else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    with open(a.doc, "w") as fh:
-        fh.write(text)
+    write_section(a.doc, section, BEGIN, END)
     print(f"scaleout_report.py: wrote the generated section of {a.doc}")
 
 

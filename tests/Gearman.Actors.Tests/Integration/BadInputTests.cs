@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Gearman.Actors.Tests.Support;
 using static Gearman.Actors.Tests.Support.GearmanTestClient;
 
@@ -10,20 +9,11 @@ public sealed class BadInputTests : BrokerTest
 {
     public BadInputTests(BrokerFixture fx) : base(fx) { }
 
-    private static byte[] Header(byte[] magic, int type, uint size)
-    {
-        var h = new byte[12];
-        magic.CopyTo(h, 0);
-        BinaryPrimitives.WriteInt32BigEndian(h.AsSpan(4), type);
-        BinaryPrimitives.WriteUInt32BigEndian(h.AsSpan(8), size);
-        return h;
-    }
-
     [Fact]
     public async Task Bad_magic_gets_an_error_and_the_connection_is_closed()
     {
         var c = await ConnectAsync();
-        c.SendRaw(Header(new byte[] { 0, (byte)'X', (byte)'Y', (byte)'Z' }, Cmd.EchoReq, 0));
+        c.SendRaw(GearmanTestClient.Header(new byte[] { 0, (byte)'X', (byte)'Y', (byte)'Z' }, Cmd.EchoReq, 0));
         var e = await c.ExpectAsync(Cmd.Error);
         Assert.Equal("INVALID_MAGIC", e.Text(0));
         await c.ExpectClosedAsync();
@@ -107,7 +97,7 @@ public sealed class BadInputTests : BrokerTest
         var f = NewName("after-huge");
         var other = await ConnectAsync("other");
         var hostile = await ConnectAsync("hostile");
-        hostile.SendRaw(Header(ReqMagic, Cmd.SubmitJob, uint.MaxValue));
+        hostile.SendRaw(GearmanTestClient.Header(ReqMagic, Cmd.SubmitJob, uint.MaxValue));
         hostile.SendRaw(new byte[1 << 20]);
 
         // While the hostile body is pending and after it is abandoned, others are served.

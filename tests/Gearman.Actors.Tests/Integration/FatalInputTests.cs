@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Gearman.Actors.Tests.Support;
 using Microsoft.Data.Sqlite;
 using static Gearman.Actors.Tests.Support.GearmanTestClient;
@@ -81,8 +80,8 @@ public sealed class FatalInputTests : IClassFixture<FatalInputBrokers>
         }
         bytes.AddRange(bad switch
         {
-            Bad.Magic => Header(new byte[] { 0, (byte)'X', (byte)'Y', (byte)'Z' }, Cmd.EchoReq, 0),
-            Bad.TooLarge => Header(ReqMagic, Cmd.EchoReq, FatalInputBrokers.MaxPacketSize + 1),
+            Bad.Magic => GearmanTestClient.Header(new byte[] { 0, (byte)'X', (byte)'Y', (byte)'Z' }, Cmd.EchoReq, 0),
+            Bad.TooLarge => GearmanTestClient.Header(ReqMagic, Cmd.EchoReq, FatalInputBrokers.MaxPacketSize + 1),
             _ => Latin1(new string('x', 8191) + "\r\n"),
         });
         c.SendRaw(bytes.ToArray());
@@ -129,14 +128,5 @@ public sealed class FatalInputTests : IClassFixture<FatalInputBrokers>
             lines.Add(line);
         }
         Assert.Equal(listed, lines.Any(l => l.StartsWith(function + "\t")));
-    }
-
-    private static byte[] Header(byte[] magic, int type, uint size)
-    {
-        var h = new byte[12];
-        magic.CopyTo(h, 0);
-        BinaryPrimitives.WriteInt32BigEndian(h.AsSpan(4), type);
-        BinaryPrimitives.WriteUInt32BigEndian(h.AsSpan(8), size);
-        return h;
     }
 }

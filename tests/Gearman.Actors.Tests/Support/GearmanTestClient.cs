@@ -82,6 +82,16 @@ public sealed class GearmanTestClient : IDisposable, IAsyncDisposable
 
     public static byte[] Encode(int type, params string[] args) => Encode(type, args.Select(Latin1).ToArray());
 
+    /// <summary>A bare 12-byte header with any magic and any declared size, for tests of bad input.</summary>
+    public static byte[] Header(byte[] magic, int type, uint size)
+    {
+        var h = new byte[12];
+        magic.CopyTo(h, 0);
+        BinaryPrimitives.WriteInt32BigEndian(h.AsSpan(4), type);
+        BinaryPrimitives.WriteUInt32BigEndian(h.AsSpan(8), size);
+        return h;
+    }
+
     public void Send(int type) => SendRaw(Encode(type, Array.Empty<byte[]>()));
 
     public void Send(int type, params byte[][] args) => SendRaw(Encode(type, args));
