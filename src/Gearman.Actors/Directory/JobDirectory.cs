@@ -55,14 +55,14 @@ public sealed class JobDirectory
 
     public bool TryGetFunctionOfUnique(string unique, out string function) => _functionByUnique.TryGetValue(unique, out function!);
 
-    public void AddQueue(QueueSlot slot)
+    internal void AddQueue(QueueSlot slot)
     {
         _queues[slot.Function] = slot;
         Interlocked.Increment(ref _queuesVersion);
     }
 
     /// <summary>Removes the slot if it is still the function's (a newer incarnation of the queue may have replaced it).</summary>
-    public void RemoveQueue(QueueSlot slot)
+    internal void RemoveQueue(QueueSlot slot)
     {
         if (_queues.TryRemove(new KeyValuePair<string, QueueSlot>(slot.Function, slot))) Interlocked.Increment(ref _queuesVersion);
     }

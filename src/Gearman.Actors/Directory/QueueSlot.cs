@@ -7,7 +7,7 @@ namespace Gearman.Actors.Directory;
 /// (with 50,000 functions, asking each queue cost most of a second). Only the queue writes its slot; what crosses
 /// from the queue to a reader is an immutable value, as with <see cref="ConnectionRegistry"/>.
 /// </summary>
-public sealed class QueueSlot
+internal sealed class QueueSlot
 {
     private QueueEntry _entry;
 
