@@ -16,33 +16,12 @@ Loopback only; the connections are closed at the end.
 import argparse
 import os
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
-def echo_packet(token):
-    return b"\0REQ" + struct.pack(">II", 16, len(token)) + token
-
-
-def read_exact(s, n):
-    data = b""
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            raise RuntimeError("server closed a connection")
-        data += chunk
-    return data
+from gearman_wire import RES, packet, read_frame, rss_kib
 
 
 def open_idle(port, count):
@@ -53,12 +32,10 @@ def open_idle(port, count):
         conns.append(s)
     token = b"idle-connection-echo"
     for s in conns:
-        s.sendall(echo_packet(token))
+        s.sendall(packet(16, token))
     for s in conns:
-        header = read_exact(s, 12)
-        magic, kind, size = header[:4], *struct.unpack(">II", header[4:])
-        body = read_exact(s, size)
-        if magic != b"\0RES" or kind != 17 or body != token:
+        magic, kind, body = read_frame(s)
+        if magic != RES or kind != 17 or body != token:
             raise RuntimeError(f"unexpected reply {magic!r} {kind} {body!r}")
     return conns
 

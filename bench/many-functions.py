@@ -17,35 +17,19 @@ round-trips; the server is killed at the end.
 import os
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import time
 
-REQ, RES = b"\0REQ", b"\0RES"
+from gearman_wire import packet, read_frame, rss_kib
+
 CAN_DO, SUBMIT_JOB_BG, JOB_CREATED, GRAB_JOB, NO_JOB, JOB_ASSIGN = 1, 18, 8, 9, 10, 11
 WORK_COMPLETE, ECHO_REQ, ECHO_RES, NOOP = 13, 16, 17, 6
 
 
-def packet(ptype, *args):
-    body = b"\0".join(args)
-    return REQ + struct.pack(">II", ptype, len(body)) + body
-
-
-def read_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("server closed")
-        buf += chunk
-    return buf
-
-
 def read_packet(s):
-    head = read_exact(s, 12)
-    ptype, size = struct.unpack(">II", head[4:])
-    return ptype, read_exact(s, size)
+    _, ptype, body = read_frame(s)
+    return ptype, body
 
 
 def expect(s, *types):
@@ -56,14 +40,6 @@ def expect(s, *types):
         if ptype not in types:
             raise RuntimeError(f"expected {types}, got {ptype} {body[:80]!r}")
         return ptype, body
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def wait_port(port):
@@ -108,7 +84,7 @@ def main():
     try:
         wait_port(port)
         time.sleep(0.5)
-        base = rss_kb(proc.pid)
+        base = rss_kib(proc.pid)
         names = [b"fn_%06d" % i for i in range(n)]
 
         worker = connect(port)
@@ -142,7 +118,7 @@ def main():
         expect(worker, ECHO_RES)
         status(port)
         timings = [status(port) for _ in range(3)]
-        rss = rss_kb(proc.pid)
+        rss = rss_kib(proc.pid)
         ms = lambda xs: statistics.median(xs) * 1000
         print(f"server={os.path.basename(server)} functions={n} register_s={register:.3f} "
               f"grab_idle_ms={ms(idle):.2f} grab_job_ms={ms(with_job):.2f} "
