@@ -115,10 +115,8 @@ public sealed partial class FunctionQueue
         var reason = CrossNode.TooLarge(job.Data.Length, _ctx.Settings);
         Context.GetLogger().Error("event=job-failed function={0} handle={1} background={2} reason=\"{3}\"", _function, job.Handle,
             job.Background, reason);
-        var exception = new WorkEvent(PacketType.WorkException, job.Handle,
-            new ReadOnlySequence<byte>(System.Text.Encoding.Latin1.GetBytes(reason)));
-        foreach (var listener in job.Listeners) listener.Tell(exception);
-        job.Listeners.Clear();
+        FailListeners(job, new WorkEvent(PacketType.WorkException, job.Handle,
+            new ReadOnlySequence<byte>(System.Text.Encoding.Latin1.GetBytes(reason))));
         Forget(job);
     }
 }

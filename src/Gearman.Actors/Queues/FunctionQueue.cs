@@ -332,11 +332,12 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         }
     }
 
-    private void FailListeners(QueuedJob job)
+    /// <summary>Ends the job for its waiting clients: WORK_FAIL, or <paramref name="end"/> when given.</summary>
+    private void FailListeners(QueuedJob job, WorkEvent? end = null)
     {
         if (job.Listeners.Count == 0) return;
-        var fail = new WorkEvent(PacketType.WorkFail, job.Handle, ReadOnlySequence<byte>.Empty);
-        foreach (var listener in job.Listeners) listener.Tell(fail);
+        end ??= new WorkEvent(PacketType.WorkFail, job.Handle, ReadOnlySequence<byte>.Empty);
+        foreach (var listener in job.Listeners) listener.Tell(end);
         job.Listeners.Clear();
     }
 
