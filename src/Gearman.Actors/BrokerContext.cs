@@ -21,4 +21,26 @@ public sealed class BrokerContext
 
     /// <summary>The shard region of the function queues; set once the broker has started.</summary>
     public IActorRef Queues { get; internal set; } = ActorRefs.Nobody;
+
+    /// <summary>This node's <see cref="Links.NodeLink"/>, which batches broker messages to other nodes; set once the broker has started.</summary>
+    internal IActorRef Link { get; set; } = ActorRefs.Nobody;
+
+    /// <summary>
+    /// Sends a broker message: at once to an actor on this node, through the <see cref="Link"/> to one on another node.
+    /// Every broker message to another node's actor goes this way, so messages between two actors keep their order.
+    /// </summary>
+    internal void Send(IActorRef target, object message, IActorRef? sender = null)
+    {
+        sender ??= ActorCell.GetCurrentSelfOrNoSender();
+        var node = target.Path.Address;
+        if (node.HasLocalScope || Link.IsNobody()) target.Tell(message, sender);
+        else Link.Tell(new Links.Outbound(target, node, message), sender);
+    }
+
+    /// <summary>A queue command: through the <see cref="Link"/> when the queue's home is another node, else to the shard region.</summary>
+    internal void ToQueue(Queues.IQueueCommand command, IActorRef sender, Links.QueueHomes homes)
+    {
+        if (!Link.IsNobody() && homes.RemoteHomeOf(command.Function) is { } home) Link.Tell(new Links.Outbound(null, home, command), sender);
+        else Queues.Tell(command, sender);
+    }
 }

@@ -82,8 +82,9 @@ public sealed class GearmanBroker
             _ => FunctionQueue.Props(context),
             ClusterShardingSettings.Create(system),
             new QueueMessageExtractor(),
-            ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 10, relativeLimit: 0.1),
+            new Links.HomeAllocation(),
             HandOff.Instance);
+        context.Link = system.ActorOf(Links.NodeLink.Props(context), Links.NodeLink.Name);
         system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
         system.ActorOf(MemberLossWatcher.Props(context.Losses), "gearman-member-losses");
         if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues, settings), "gearman-queue-revival");

@@ -21,6 +21,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
     }
 
     private readonly IActorRef _queue;
+    private readonly BrokerContext _ctx;
     private readonly BrokerSettings _settings;
     /// <summary>The handle of the job it runs; null while idle.</summary>
     private string? _handle;
@@ -31,16 +32,17 @@ public sealed class JobActor : UntypedActor, IWithTimers
     /// <summary>The worker of the current or last job; still watched between jobs, as the next job often goes to it again.</summary>
     private IActorRef _worker = ActorRefs.Nobody;
 
-    public JobActor(IActorRef queue, BrokerSettings settings)
+    public JobActor(IActorRef queue, BrokerContext ctx)
     {
         _queue = queue;
-        _settings = settings;
+        _ctx = ctx;
+        _settings = ctx.Settings;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Created once per concurrently running job of a queue, so it avoids the cost of expression-compiled Props.</summary>
-    internal static Props Props(IActorRef queue, BrokerSettings settings) => Akka.Actor.Props.CreateBy(new Producer(queue, settings));
+    internal static Props Props(IActorRef queue, BrokerContext ctx) => Akka.Actor.Props.CreateBy(new Producer(queue, ctx));
 
     protected override void OnReceive(object message)
     {
@@ -83,21 +85,21 @@ public sealed class JobActor : UntypedActor, IWithTimers
                 break;
             case Submit m:
                 // A foreground submit that coalesced onto this running job.
-                m.Client.Tell(new JobAccepted(m.Seq, handle));
+                _ctx.Send(m.Client, new JobAccepted(m.Seq, handle));
                 _listeners.Add(m.Client);
                 break;
             case RemoveListener m:
                 _listeners.RemoveAll(l => l.Equals(m.Client));
                 break;
             case GetJobStatus m:
-                m.ReplyTo.Tell(new JobStatus(m.Seq, handle, true, true, _numerator, _denominator));
+                _ctx.Send(m.ReplyTo, new JobStatus(m.Seq, handle, true, true, _numerator, _denominator));
                 break;
             case GetUniqueStatus m:
-                m.ReplyTo.Tell(new UniqueStatus(m.Seq, m.Unique, true, true, _numerator, _denominator, _listeners.Count));
+                _ctx.Send(m.ReplyTo, new UniqueStatus(m.Seq, m.Unique, true, true, _numerator, _denominator, _listeners.Count));
                 break;
             case CancelRunning:
                 var fail = new WorkEvent(PacketType.WorkFail, handle, ReadOnlySequence<byte>.Empty);
-                foreach (var listener in _listeners) listener.Tell(fail);
+                foreach (var listener in _listeners) _ctx.Send(listener, fail);
                 _listeners.Clear();
                 break;
             case ReleaseJob r when r.Handle == handle:
@@ -111,7 +113,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
                 Finish(Returned(handle));
                 break;
             case TimedOut:
-                _worker.Tell(new JobRevoked(handle));
+                _ctx.Send(_worker, new JobRevoked(handle));
                 Finish(Returned(handle));
                 break;
             case ReleaseJob or Terminated:
@@ -127,7 +129,7 @@ public sealed class JobActor : UntypedActor, IWithTimers
     {
         WorkEvent? withheld = null;
         foreach (var listener in _listeners)
-            listener.Tell(CrossNode.Fits(listener, e.Data.Length, _settings) ? e : withheld ??= CrossNode.Withheld(e, _settings));
+            _ctx.Send(listener, CrossNode.Fits(listener, e.Data.Length, _settings) ? e : withheld ??= CrossNode.Withheld(e, _settings));
     }
 
     private JobReturned Returned(string handle) => new(handle, _listeners.ToArray());
@@ -166,18 +168,18 @@ public sealed class JobActor : UntypedActor, IWithTimers
     /// <summary>The late result of a worker that timed out: the job went back to its queue, nothing to wait for.</summary>
     private void Late(WorkEvent late)
     {
-        if (late.AckSeq != 0) Sender.Tell(new Acknowledged(late.AckSeq));
+        if (late.AckSeq != 0) _ctx.Send(Sender, new Acknowledged(late.AckSeq));
     }
 
     private sealed class Producer : IIndirectActorProducer
     {
         private readonly IActorRef _queue;
-        private readonly BrokerSettings _settings;
+        private readonly BrokerContext _ctx;
 
-        public Producer(IActorRef queue, BrokerSettings settings) => (_queue, _settings) = (queue, settings);
+        public Producer(IActorRef queue, BrokerContext ctx) => (_queue, _ctx) = (queue, ctx);
 
         public Type ActorType => typeof(JobActor);
-        public ActorBase Produce() => new JobActor(_queue, _settings);
+        public ActorBase Produce() => new JobActor(_queue, _ctx);
         public void Release(ActorBase actor) { }
     }
 }

@@ -41,11 +41,11 @@ public sealed partial class Connection
                     new AdminText(cancelSeq, AdminReplies.UnknownJob));
                 break;
             case AdminVerb.CreateFunction:
-                _ctx.Queues.Tell(new CreateFunction(command.Args[0], Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))));
+                _ctx.ToQueue(new CreateFunction(command.Args[0], Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))), Self, Homes);
                 break;
             case AdminVerb.DropFunction:
                 // A queue that does not exist answers "function not found" itself, wherever it would live.
-                _ctx.Queues.Tell(new DropFunction(command.Args[0], Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))));
+                _ctx.ToQueue(new DropFunction(command.Args[0], Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))), Self, Homes);
                 break;
             case AdminVerb.Version:
                 Emit(new Outputs.Text(AdminReplies.Version(_ctx.Settings.Version)));
@@ -93,6 +93,6 @@ public sealed partial class Connection
             : a.Count >= 2 ? (Limit(a[1]), Limit(a[1]), Limit(a[1])) : (0, 0, 0);
         // The queue answers once the limit holds, so that the next request sees it; an unknown function is created
         // with the limit (gearmand answers OK and forgets it).
-        _ctx.Queues.Tell(new SetMaxQueue(a[0], high, normal, low, Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))));
+        _ctx.ToQueue(new SetMaxQueue(a[0], high, normal, low, Self, Reserve(s => new AdminText(s, AdminReplies.Unavailable))), Self, Homes);
     }
 }

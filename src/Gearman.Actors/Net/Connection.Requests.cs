@@ -111,7 +111,7 @@ public sealed partial class Connection
         }
         var seq = Reserve(static s => new SubmitRejected(s, ErrorCode.QueueError, "No answer from the job's queue in time; the job may not exist"),
             new SubmitContext(function, background));
-        _ctx.Queues.Tell(new Submit(function, Latin1.GetString(unique), data, priority, background, whenEpoch, reducer, Self, seq));
+        _ctx.ToQueue(new Submit(function, Latin1.GetString(unique), data, priority, background, whenEpoch, reducer, Self, seq), Self, Homes);
     }
 
     private void OnGetStatus(string handle)
@@ -142,7 +142,7 @@ public sealed partial class Connection
         var known = kind == LookupKind.Handle
             ? _ctx.Directory.TryGetFunctionOfHandle(key, out var function)
             : _ctx.Directory.TryGetFunctionOfUnique(key, out function);
-        if (known) _ctx.Queues.Tell(command(function));
+        if (known) _ctx.ToQueue(command(function), Self, Homes);
         else if (Akka.Cluster.Cluster.Get(Context.System).State.Members.Count > 1)
             Context.ActorOf(ClusterLookup.Props(_ctx, kind, key, command, Self, notFound));
         else OnSlotReply(notFound);
@@ -184,6 +184,6 @@ public sealed partial class Connection
         if (ackSeq != 0) _awaitingAck[handle] = ackSeq;
         if (final) _held.Remove(handle);
         var work = new WorkEvent(type, handle, data, numerator, denominator, ackSeq);
-        held.Job.Tell(CrossNode.Fits(held.Job, data.Length, _ctx.Settings) ? work : CrossNode.Withheld(work, _ctx.Settings));
+        _ctx.Send(held.Job, CrossNode.Fits(held.Job, data.Length, _ctx.Settings) ? work : CrossNode.Withheld(work, _ctx.Settings));
     }
 }

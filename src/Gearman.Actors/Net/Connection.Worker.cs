@@ -68,14 +68,14 @@ public sealed partial class Connection
         }
         _abilities.TryGet(function, out var a);
         Register(a);
-        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.Queues.Tell(new WorkerSleeping(function, Self));
+        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(function, Self), Self, Homes);
         InfoChanged();
     }
 
     private void Register(Abilities.Ability a, bool again = false)
     {
         _abilities.Sent(a, again);
-        _ctx.Queues.Tell(new RegisterWorker(a.Function, Self, a.TimeoutMs, Announce: WantsNotices));
+        _ctx.ToQueue(new RegisterWorker(a.Function, Self, a.TimeoutMs, Announce: WantsNotices), Self, Homes);
     }
 
     private void OnWorkerRegistered(WorkerRegistered m)
@@ -102,7 +102,7 @@ public sealed partial class Connection
     {
         if (_abilities.QueueStopped(queue) is not { } a) return;
         Register(a, again: true);
-        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.Queues.Tell(new WorkerSleeping(a.Function, Self));
+        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(a.Function, Self), Self, Homes);
         AbandonGrabsTo(new[] { a.Function });
         // Until the new home confirms, the sweep sends the registration again.
         EnsureSweeping();
@@ -112,7 +112,7 @@ public sealed partial class Connection
     {
         if (!_abilities.Remove(function, out var a)) return;
         if (a.Queue is not null) Context.Unwatch(a.Queue);
-        _ctx.Queues.Tell(new UnregisterWorker(function, Self));
+        _ctx.ToQueue(new UnregisterWorker(function, Self), Self, Homes);
         ReleaseHeldJobs(function);
         InfoChanged();
         StartAwaitingGrabs();
@@ -123,7 +123,7 @@ public sealed partial class Connection
         foreach (var a in _abilities.All)
         {
             if (a.Queue is not null) Context.Unwatch(a.Queue);
-            _ctx.Queues.Tell(new UnregisterWorker(a.Function, Self));
+            _ctx.ToQueue(new UnregisterWorker(a.Function, Self), Self, Homes);
             ReleaseHeldJobs(a.Function);
         }
         _abilities.Clear();
@@ -137,7 +137,7 @@ public sealed partial class Connection
         if (_held.Count == 0) return;
         foreach (var (handle, held) in _held.Where(h => h.Value.Function == function).ToList())
         {
-            held.Job.Tell(new ReleaseJob(handle));
+            _ctx.Send(held.Job, new ReleaseJob(handle));
             _held.Remove(handle);
         }
     }
@@ -148,7 +148,7 @@ public sealed partial class Connection
         _noopSent = false;
         if (SleepsInQueues)
         {
-            foreach (var a in _abilities.All) _ctx.Queues.Tell(new WorkerSleeping(a.Function, Self));
+            foreach (var a in _abilities.All) _ctx.ToQueue(new WorkerSleeping(a.Function, Self), Self, Homes);
         }
         // A queue said it has work since this worker's last NO_JOB from it: wake at once, as a queue would.
         else if (_abilities.AnyWork) OnWake();
@@ -192,7 +192,7 @@ public sealed partial class Connection
             case 1:
                 var only = _abilities.All.First();
                 AskingQueueOf(seq, only.Function);
-                _ctx.Queues.Tell(new Grab(only.Function, Self, kind, Priority.Low, seq));
+                _ctx.ToQueue(new Grab(only.Function, Self, kind, Priority.Low, seq), Self, Homes);
                 return;
         }
         var candidates = _abilities.Candidates(_ctx.Settings.RoundRobin, _roundRobin++);
@@ -223,7 +223,7 @@ public sealed partial class Connection
             // Given up (CANT_DO) or found empty by another grab since this one started.
             if (!_abilities.TryGet(a.Function, out var now) || now != a || !_abilities.MayHaveWork(a)) continue;
             AskingQueueOf(seq, a.Function);
-            _ctx.Queues.Tell(new Grab(a.Function, Self, grab.Kind, Priority.Low, seq));
+            _ctx.ToQueue(new Grab(a.Function, Self, grab.Kind, Priority.Low, seq), Self, Homes);
             return;
         }
         _grabs.Remove(seq);

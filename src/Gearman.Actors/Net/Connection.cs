@@ -42,6 +42,8 @@ public sealed partial class Connection : UntypedActor, IWithTimers
     private bool _overLimit;
     private bool _exceptions;
     private string _clientId = "-";
+    /// <summary>Where the queues this connection talks to live; made on first use, as an idle connection sends nothing.</summary>
+    private Links.QueueHomes? _homes;
 
     /// <summary>
     /// Foreground jobs this connection waits on: handle → function, and the actor that accepted the job (its queue,
@@ -63,6 +65,8 @@ public sealed partial class Connection : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private Links.QueueHomes Homes => _homes ??= new Links.QueueHomes(Context.System);
+
     public static Props Props(BrokerContext ctx, IActorRef socket, EndPoint remote) =>
         Akka.Actor.Props.Create(() => new Connection(ctx, socket, remote));
 
@@ -75,7 +79,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         _ctx.Connections.Remove(_id);
-        foreach (var (handle, (function, _)) in _awaiting) _ctx.Queues.Tell(new ListenerGone(function, handle, Self));
+        foreach (var (handle, (function, _)) in _awaiting) _ctx.ToQueue(new ListenerGone(function, handle, Self), Self, Homes);
         // Queues and running jobs watch this actor, so its registrations and held jobs are released by them.
     }
 
@@ -252,7 +256,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
                 break;
             case JobAssigned late when !_slots.IsOpen(late.Seq):
                 // The grab was already answered (it timed out): give the job back rather than sit on it.
-                late.Job.Tell(new ReleaseJob(late.Handle));
+                _ctx.Send(late.Job, new ReleaseJob(late.Handle));
                 return;
             case JobAssigned assigned:
                 _held[assigned.Handle] = (assigned.Job, assigned.Function, assigned.Durable);

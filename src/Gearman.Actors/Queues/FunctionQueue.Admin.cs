@@ -13,7 +13,7 @@ public sealed partial class FunctionQueue
     {
         if (!_jobs.TryGetValue(m.Handle, out var job))
         {
-            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.UnknownJob));
+            _ctx.Send(m.ReplyTo, new AdminText(m.Seq, AdminReplies.UnknownJob));
             return;
         }
         if (job.Runner is { } runner)
@@ -29,19 +29,19 @@ public sealed partial class FunctionQueue
         }
         Forget(job);
         Publish();
-        m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+        _ctx.Send(m.ReplyTo, new AdminText(m.Seq, AdminReplies.Ok));
     }
 
     private void OnDrop(DropFunction m)
     {
         if (!_exists)
         {
-            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.FunctionNotFound));
+            _ctx.Send(m.ReplyTo, new AdminText(m.Seq, AdminReplies.FunctionNotFound));
             return;
         }
         if (_workers.Count > 0)
         {
-            m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.FunctionBusy));
+            _ctx.Send(m.ReplyTo, new AdminText(m.Seq, AdminReplies.FunctionBusy));
             return;
         }
         // Unlike gearmand, which orphans them, waiting jobs of a dropped function fail now.
@@ -62,7 +62,7 @@ public sealed partial class FunctionQueue
         _exists = false;
         _ctx.Directory.RemoveQueue(_slot!);
         _slot = null;
-        m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+        _ctx.Send(m.ReplyTo, new AdminText(m.Seq, AdminReplies.Ok));
     }
 
     private void OnGetStats(GetQueueStats m)
@@ -70,7 +70,7 @@ public sealed partial class FunctionQueue
         var jobs = m.WithJobs
             ? _jobs.Values.Select(j => new JobSummary(j.Handle, j.Unique, j.Retries, j.Background)).ToList()
             : (IReadOnlyList<JobSummary>)Array.Empty<JobSummary>();
-        m.ReplyTo.Tell(new QueueStats(_function, _lanes.Queued(Priority.High), _lanes.Queued(Priority.Normal),
+        _ctx.Send(m.ReplyTo, new QueueStats(_function, _lanes.Queued(Priority.High), _lanes.Queued(Priority.Normal),
             _lanes.Queued(Priority.Low), _running[0] + _running[1] + _running[2], _workers.Count, jobs));
     }
 }

@@ -79,7 +79,7 @@ public sealed partial class FunctionQueue
         };
         job.Listeners.AddRange(m.Listeners);
         Adopt(job);
-        foreach (var listener in job.Listeners) listener.Tell(new JobMoved(job.Handle));
+        foreach (var listener in job.Listeners) _ctx.Send(listener, new JobMoved(job.Handle));
     }
 
     /// <summary>Takes in a job that already has its handle: one recovered from the store or handed over by a former home.</summary>

@@ -27,20 +27,20 @@ public sealed partial class FunctionQueue
             return;
         }
         _running[(int)job.Priority]++;
-        var runner = parked ?? (_idleRunners.Count > 0 ? _idleRunners.Pop() : Context.ActorOf(JobActor.Props(Self, _ctx.Settings)));
+        var runner = parked ?? (_idleRunners.Count > 0 ? _idleRunners.Pop() : Context.ActorOf(JobActor.Props(Self, _ctx)));
         // From here the job actor keeps the listeners; the queue gets them back only if the job returns.
         runner.Tell(new RunJob(job.Handle, job.Listeners.ToArray(), m.Worker, timeoutMs));
         job.Listeners.Clear();
         job.Runner = runner;
         Publish();
-        m.Worker.Tell(new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
+        _ctx.Send(m.Worker, new JobAssigned(m.Seq, m.Kind, job.Handle, _function, job.Unique, job.Reducer, job.Data, runner,
             Durable: _writes is not null && job.Background));
     }
 
     private void AnswerNoJob(Grab m, IActorRef? parked)
     {
         if (parked is not null) _workers.ParkRunner(m.Worker, parked);
-        m.Worker.Tell(new NoJob(m.Seq, m.Function));
+        _ctx.Send(m.Worker, new NoJob(m.Seq, m.Function));
         _workers.AnsweredNoJob(m.Worker);
         // A grab limited to better priorities may leave runnable jobs: the worker must not forget them.
         if (_exists && _lanes.Best() is not null) _workers.Announce();
@@ -52,7 +52,7 @@ public sealed partial class FunctionQueue
         if (RunBy(m.Handle, Sender) is not { } job)
         {
             // Cancelled or dropped while running: already forgotten.
-            if (m.AckSeq != 0) m.Worker.Tell(new Acknowledged(m.AckSeq));
+            if (m.AckSeq != 0) _ctx.Send(m.Worker, new Acknowledged(m.AckSeq));
             return;
         }
         job.Runner = null;

@@ -127,10 +127,10 @@ public sealed partial class FunctionQueue
         switch (message)
         {
             case Submit m when m.Background || !_ready:
-                m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job store unavailable"));
+                _ctx.Send(m.Client, new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job store unavailable"));
                 return true;
             case Grab m when !_ready:
-                m.Worker.Tell(new NoJob(m.Seq, m.Function));
+                _ctx.Send(m.Worker, new NoJob(m.Seq, m.Function));
                 return true;
             default:
                 return false;

@@ -25,7 +25,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private readonly BrokerContext _ctx;
     private readonly bool _sharded;
     private readonly JobLanes _lanes = new();
-    private readonly WorkerSet _workers = new();
+    private readonly WorkerSet _workers;
     private readonly Dictionary<string, QueuedJob> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QueuedJob> _byUnique = new(StringComparer.Ordinal);
     private readonly int[] _running = new int[3];
@@ -57,6 +57,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     {
         _ctx = ctx;
         _sharded = sharded;
+        _workers = new WorkerSet(ctx);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -139,7 +140,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 if (_workers.Register(m.Worker, m.TimeoutMs, m.Announce)) Context.Watch(m.Worker);
                 if (_lanes.Best() is not null) _workers.Announce();
                 Publish();
-                m.Worker.Tell(new WorkerRegistered(m.Function, Self));
+                _ctx.Send(m.Worker, new WorkerRegistered(m.Function, Self));
                 break;
             case UnregisterWorker m:
                 if (_workers.Contains(m.Worker)) Context.Unwatch(m.Worker);
@@ -162,13 +163,13 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 Create(m.Function);
                 (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.High, m.Normal, m.Low);
                 Publish();
-                m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+                _ctx.Send(m.ReplyTo, new AdminText(m.Seq, AdminReplies.Ok));
                 break;
             case CancelJob m: OnCancel(m); break;
             case CreateFunction m:
                 Create(m.Function);
                 Publish();
-                m.ReplyTo.Tell(new AdminText(m.Seq, AdminReplies.Ok));
+                _ctx.Send(m.ReplyTo, new AdminText(m.Seq, AdminReplies.Ok));
                 break;
             case DropFunction m: OnDrop(m); break;
             case RestoreJob m: OnRestore(m); break;
@@ -191,10 +192,10 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         switch (message)
         {
             case Submit m:
-                m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, "The job could not be queued (server error, logged)"));
+                _ctx.Send(m.Client, new SubmitRejected(m.Seq, ErrorCode.QueueError, "The job could not be queued (server error, logged)"));
                 break;
             case Grab m:
-                m.Worker.Tell(new NoJob(m.Seq, m.Function));
+                _ctx.Send(m.Worker, new NoJob(m.Seq, m.Function));
                 break;
         }
     }
@@ -229,7 +230,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     {
         if (m.WithheldBytes > 0)
         {
-            m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, CrossNode.TooLarge(m.WithheldBytes, _ctx.Settings)));
+            _ctx.Send(m.Client, new SubmitRejected(m.Seq, ErrorCode.QueueError, CrossNode.TooLarge(m.WithheldBytes, _ctx.Settings)));
             return;
         }
         Create(m.Function);
@@ -239,25 +240,25 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             // Coalesced submits join the existing job and bypass maxqueue, as in gearmand.
             if (m.Background && _writes is not null && existing.Background)
                 _writes.AckWhenDurable(existing.Handle, m.Client, m.Seq);
-            else if (m.Background) m.Client.Tell(new JobAccepted(m.Seq, existing.Handle));
+            else if (m.Background) _ctx.Send(m.Client, new JobAccepted(m.Seq, existing.Handle));
             else if (existing.Runner is { } runner) runner.Tell(m);
             else
             {
                 // One entry per submit: a client that submitted twice expects two results (gearmand does the same).
                 existing.Listeners.Add(m.Client);
-                m.Client.Tell(new JobAccepted(m.Seq, existing.Handle));
+                _ctx.Send(m.Client, new JobAccepted(m.Seq, existing.Handle));
             }
             return;
         }
         var p = (int)m.Priority;
         if (_maxQueue[p] > 0 && _lanes.Queued(m.Priority) + _running[p] >= _maxQueue[p])
         {
-            m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job queue is full"));
+            _ctx.Send(m.Client, new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job queue is full"));
             return;
         }
         if (NodeFull(m.Data.Length))
         {
-            m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job limit of this server reached"));
+            _ctx.Send(m.Client, new SubmitRejected(m.Seq, ErrorCode.QueueError, "Job limit of this server reached"));
             return;
         }
         var job = new QueuedJob(_ctx.Handles.Next(), _function, m.Unique, key, m.Data, m.Priority, m.Background,
@@ -266,7 +267,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         if (stored is not null && Serialization.BrokerSerializer.StoredSize(stored) is var size && size > _ctx.Settings.StoreMaxWrite)
         {
             // The store would refuse the write for good; answered before anything is kept, so the queue goes on as before.
-            m.Client.Tell(new SubmitRejected(m.Seq, ErrorCode.QueueError,
+            _ctx.Send(m.Client, new SubmitRejected(m.Seq, ErrorCode.QueueError,
                 $"Job of {size} bytes is larger than the job store takes ({_ctx.Settings.StoreMaxWrite} bytes)"));
             return;
         }
@@ -286,7 +287,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         else _workers.WakeSleepers(_ctx.Settings.WorkerWakeup);
         // A background job is acknowledged only once it is durable; workers may start on it meanwhile.
         if (stored is not null) _writes!.Store(stored, m.Client, m.Seq);
-        else m.Client.Tell(new JobAccepted(m.Seq, job.Handle));
+        else _ctx.Send(m.Client, new JobAccepted(m.Seq, job.Handle));
     }
 
     /// <summary>
@@ -303,16 +304,16 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
 
     private void OnGetJobStatus(GetJobStatus m)
     {
-        if (!_jobs.TryGetValue(m.Handle, out var job)) m.ReplyTo.Tell(JobStatus.Unknown(m.Seq, m.Handle));
+        if (!_jobs.TryGetValue(m.Handle, out var job)) _ctx.Send(m.ReplyTo, JobStatus.Unknown(m.Seq, m.Handle));
         else if (job.Runner is { } runner) runner.Tell(m);
-        else m.ReplyTo.Tell(new JobStatus(m.Seq, m.Handle, true, false, job.Numerator, job.Denominator));
+        else _ctx.Send(m.ReplyTo, new JobStatus(m.Seq, m.Handle, true, false, job.Numerator, job.Denominator));
     }
 
     private void OnGetUniqueStatus(GetUniqueStatus m)
     {
-        if (!_byUnique.TryGetValue(m.Unique, out var job)) m.ReplyTo.Tell(UniqueStatus.Unknown(m.Seq, m.Unique));
+        if (!_byUnique.TryGetValue(m.Unique, out var job)) _ctx.Send(m.ReplyTo, UniqueStatus.Unknown(m.Seq, m.Unique));
         else if (job.Runner is { } runner) runner.Tell(m);
-        else m.ReplyTo.Tell(new UniqueStatus(m.Seq, m.Unique, true, false, job.Numerator, job.Denominator, job.Listeners.Count));
+        else _ctx.Send(m.ReplyTo, new UniqueStatus(m.Seq, m.Unique, true, false, job.Numerator, job.Denominator, job.Listeners.Count));
     }
 
     private void OnListenerGone(ListenerGone m)
@@ -337,7 +338,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     {
         if (job.Listeners.Count == 0) return;
         end ??= new WorkEvent(PacketType.WorkFail, job.Handle, ReadOnlySequence<byte>.Empty);
-        foreach (var listener in job.Listeners) listener.Tell(end);
+        foreach (var listener in job.Listeners) _ctx.Send(listener, end);
         job.Listeners.Clear();
     }
 
@@ -345,7 +346,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private void Forget(QueuedJob job, IActorRef? ackTo = null, long ackSeq = 0)
     {
         if (_writes is not null && job.Background) _writes.Forget(job.Handle, ackTo, ackSeq);
-        else ackTo?.Tell(new Acknowledged(ackSeq));
+        else if (ackTo is not null) _ctx.Send(ackTo, new Acknowledged(ackSeq));
         _jobs.Remove(job.Handle);
         if (job.UniqueKey is not null && _byUnique.TryGetValue(job.UniqueKey, out var owner) && ReferenceEquals(owner, job))
             _byUnique.Remove(job.UniqueKey);

@@ -21,12 +21,16 @@ internal sealed class WorkerSet
         public bool Announce;
     }
 
+    /// <summary>Sends through the node link to workers on other nodes; none in tests of the set alone.</summary>
+    private readonly BrokerContext? _ctx;
     private readonly Dictionary<IActorRef, Entry> _entries = new();
     private readonly List<IActorRef> _ring = new();
     private int _next;
     /// <summary>Workers that want notices and have not been told of the jobs this queue holds now.</summary>
     private readonly HashSet<IActorRef> _untold = new();
     private WorkAvailable? _notice;
+
+    public WorkerSet(BrokerContext? ctx = null) => _ctx = ctx;
 
     /// <summary>The function, for the notices; set when the queue's function is known.</summary>
     public string Function
@@ -61,7 +65,7 @@ internal sealed class WorkerSet
     public void Announce()
     {
         if (_untold.Count == 0 || _notice is null) return;
-        foreach (var worker in _untold) worker.Tell(_notice);
+        foreach (var worker in _untold) Send(worker, _notice!);
         _untold.Clear();
     }
 
@@ -98,7 +102,7 @@ internal sealed class WorkerSet
         if (!_entries.TryGetValue(worker, out var e)) return;
         e.Sleeping = true;
         e.Woken = wakeNow;
-        if (wakeNow) worker.Tell(Wake.Instance);
+        if (wakeNow) Send(worker, Wake.Instance);
     }
 
     /// <summary>
@@ -129,12 +133,18 @@ internal sealed class WorkerSet
             var e = _entries[worker];
             if (!e.Sleeping || e.Woken) continue;
             e.Woken = true;
-            worker.Tell(Wake.Instance);
+            Send(worker, Wake.Instance);
             if (++woken == limit)
             {
                 _next = (_next + i + 1) % n;
                 return;
             }
         }
+    }
+
+    private void Send(IActorRef worker, object message)
+    {
+        if (_ctx is null) worker.Tell(message);
+        else _ctx.Send(worker, message);
     }
 }

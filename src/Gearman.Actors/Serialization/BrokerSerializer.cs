@@ -69,14 +69,40 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         Located => "LD",
         ListNode => "LN",
         NodeListing => "NL",
+        Links.LinkBatch => "LB",
         _ => throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o)),
     };
 
     public override byte[] ToBinary(object o)
     {
         var w = new WireWriter(SizeOf(o));
+        Write(w, o);
+        var bytes = w.ToArray();
+        var manifest = Manifest(o);
+        if (o is not Links.LinkBatch) Traffic.Sent(manifest, bytes.Length);
+        Traffic.SentEnvelope(manifest, bytes.Length);
+        return bytes;
+    }
+
+    private void Write(WireWriter w, object o)
+    {
         switch (o)
         {
+            case Links.LinkBatch m:
+                w.Int(m.Items.Count);
+                foreach (var item in m.Items)
+                {
+                    w.Bool(item.Target is not null);
+                    if (item.Target is not null) w.Ref(item.Target);
+                    w.OptionalRef(item.Sender);
+                    var manifest = Manifest(item.Message);
+                    w.String(manifest);
+                    var start = w.BeginLength();
+                    Write(w, item.Message);
+                    w.EndLength(start);
+                    Traffic.Sent(manifest, w.Length - start);
+                }
+                break;
             case Submit m:
                 // The region routes a submit without saying where its queue lives, so only here is it known to cross:
                 // a payload too large goes without its bytes, and the queue answers the client with the reason.
@@ -171,17 +197,36 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             default:
                 throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o));
         }
-        var bytes = w.ToArray();
-        Traffic.Sent(Manifest(o), bytes.Length);
-        return bytes;
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        Traffic.Received(manifest, bytes.Length);
+        if (manifest != "LB") Traffic.Received(manifest, bytes.Length);
+        Traffic.ReceivedEnvelope(manifest, bytes.Length);
         var r = new WireReader(bytes, system);
+        return Read(ref r, bytes, manifest);
+    }
+
+    private object Read(ref WireReader r, byte[] bytes, string manifest)
+    {
         switch (manifest)
         {
+            case "LB":
+            {
+                var items = new Links.LinkItem[r.Int()];
+                for (var i = 0; i < items.Length; i++)
+                {
+                    var target = r.Bool() ? r.Ref() : null;
+                    var sender = r.OptionalRef();
+                    var inner = r.String();
+                    var length = r.Int();
+                    Traffic.Received(inner, length);
+                    var nested = new WireReader(bytes, r.Position, length, system);
+                    items[i] = new Links.LinkItem(target, sender, Read(ref nested, bytes, inner));
+                    r.Skip(length);
+                }
+                return new Links.LinkBatch(items);
+            }
             case "S":
                 return new Submit(r.String(), r.String(), r.Bytes(), (Priority)r.Byte(), r.Bool(), r.Long(), r.String(), r.Ref(), r.Long(), r.Long());
             case "RW": return new RegisterWorker(r.String(), r.Ref(), r.Int(), r.Bool());
@@ -293,6 +338,12 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 var size = 4;
                 foreach (var j in m.Jobs) size += (int)Math.Min(StoredSize(j), int.MaxValue / 2);
                 return size;
+            }
+            case Links.LinkBatch m:
+            {
+                long size = 4;
+                foreach (var item in m.Items) size += Links.NodeLink.SizeOf(item.Message);
+                return (int)Math.Min(size, 1 << 26);
             }
             default:
                 return 128;

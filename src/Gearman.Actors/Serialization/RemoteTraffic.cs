@@ -39,6 +39,9 @@ internal sealed class RemoteTraffic
     private readonly long[] _received = new long[Manifests.Length];
     private readonly long[] _receivedBytes = new long[Manifests.Length];
 
+    /// <summary>Akka.Remote messages: a batch of the node link (several broker messages) or a broker message on its own.</summary>
+    private long _envelopesSent, _envelopesSentBytes, _envelopesReceived, _envelopesReceivedBytes;
+
     /// <summary>The counters of the broker in <paramref name="system"/>, held by its serializer.</summary>
     public static RemoteTraffic Of(ActorSystem system) =>
         ((BrokerSerializer)system.Serialization.FindSerializerForType(typeof(Queues.Submit))).Traffic;
@@ -57,6 +60,23 @@ internal sealed class RemoteTraffic
         Interlocked.Add(ref _receivedBytes[i], bytes);
     }
 
+    internal void SentEnvelope(string manifest, int bytes)
+    {
+        if (JournalOnly.Contains(manifest)) return;
+        Interlocked.Increment(ref _envelopesSent);
+        Interlocked.Add(ref _envelopesSentBytes, bytes);
+    }
+
+    internal void ReceivedEnvelope(string manifest, int bytes)
+    {
+        if (JournalOnly.Contains(manifest)) return;
+        Interlocked.Increment(ref _envelopesReceived);
+        Interlocked.Add(ref _envelopesReceivedBytes, bytes);
+    }
+
+    /// <summary>Akka.Remote messages sent so far that carried broker messages (batches and single ones).</summary>
+    public long EnvelopesSent => Interlocked.Read(ref _envelopesSent);
+
     /// <summary>Messages sent with <paramref name="manifest"/> so far (0 for one that never crosses).</summary>
     public long SentCount(string manifest) => Slots.TryGetValue(manifest, out var i) ? Interlocked.Read(ref _sent[i]) : 0;
 
@@ -67,7 +87,8 @@ internal sealed class RemoteTraffic
     public bool Any => Snapshot(_sent).Sum() + Snapshot(_received).Sum() > 0;
 
     /// <summary>
-    /// logfmt fields: the totals (<c>sent=</c>, <c>sent.bytes=</c>, <c>received=</c>, <c>received.bytes=</c>), then
+    /// logfmt fields: the totals (<c>sent=</c>, <c>sent.bytes=</c>, <c>received=</c>, <c>received.bytes=</c>), the
+    /// Akka.Remote messages that carried them (<c>sent.envelopes=</c>, with bytes, and the same received), then
     /// <c>sent.M=</c> and <c>sent.M.bytes=</c> (and the same for received) for every manifest M that was counted.
     /// </summary>
     public string Fields()
@@ -75,7 +96,11 @@ internal sealed class RemoteTraffic
         var (sent, sentBytes, received, receivedBytes) = (Snapshot(_sent), Snapshot(_sentBytes), Snapshot(_received), Snapshot(_receivedBytes));
         var sb = new StringBuilder(512);
         sb.Append("sent=").Append(sent.Sum()).Append(" sent.bytes=").Append(sentBytes.Sum())
-          .Append(" received=").Append(received.Sum()).Append(" received.bytes=").Append(receivedBytes.Sum());
+          .Append(" received=").Append(received.Sum()).Append(" received.bytes=").Append(receivedBytes.Sum())
+          .Append(" sent.envelopes=").Append(Interlocked.Read(ref _envelopesSent))
+          .Append(" sent.envelopes.bytes=").Append(Interlocked.Read(ref _envelopesSentBytes))
+          .Append(" received.envelopes=").Append(Interlocked.Read(ref _envelopesReceived))
+          .Append(" received.envelopes.bytes=").Append(Interlocked.Read(ref _envelopesReceivedBytes));
         Per("sent", sent, sentBytes);
         Per("received", received, receivedBytes);
         return sb.ToString();

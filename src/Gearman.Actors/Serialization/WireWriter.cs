@@ -13,6 +13,9 @@ internal sealed class WireWriter
 
     public WireWriter(int capacity = 128) => _buffer = new byte[capacity];
 
+    /// <summary>The bytes written so far.</summary>
+    public int Length => _length;
+
     /// <summary>The bytes written; the buffer itself when they fill it exactly, so presized writers copy nothing.</summary>
     public byte[] ToArray() => _length == _buffer.Length ? _buffer : _buffer.AsSpan(0, _length).ToArray();
 
@@ -52,6 +55,22 @@ internal sealed class WireWriter
 
     public void Ref(IActorRef actor) => String(Akka.Serialization.Serialization.SerializedActorPath(actor));
 
+    /// <summary>A sender that may be none (no sender, or dead letters): an empty string then.</summary>
+    public void OptionalRef(IActorRef? actor)
+    {
+        if (actor is null || actor.IsNobody() || actor is Akka.Actor.DeadLetterActorRef) Int(0);
+        else Ref(actor);
+    }
+
+    /// <summary>Reserves a 4-byte length to fill in with <see cref="EndLength"/> once what it measures is written.</summary>
+    public int BeginLength()
+    {
+        Int(0);
+        return _length;
+    }
+
+    public void EndLength(int start) => BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(start - 4, 4), _length - start);
+
     private Span<byte> Span(int count)
     {
         if (_length + count > _buffer.Length)
@@ -67,16 +86,26 @@ internal ref struct WireReader
 {
     private readonly ReadOnlySpan<byte> _data;
     private readonly byte[] _array;
+    private readonly int _offset;
     private readonly ExtendedActorSystem _system;
     private int _at;
 
-    public WireReader(byte[] data, ExtendedActorSystem system)
+    public WireReader(byte[] data, ExtendedActorSystem system) : this(data, 0, data.Length, system) { }
+
+    /// <summary>Reads the <paramref name="length"/> bytes at <paramref name="offset"/>: a message inside a batch.</summary>
+    public WireReader(byte[] data, int offset, int length, ExtendedActorSystem system)
     {
         _array = data;
-        _data = data;
+        _offset = offset;
+        _data = data.AsSpan(offset, length);
         _system = system;
         _at = 0;
     }
+
+    /// <summary>Where the next read starts, from the start of the array: for <see cref="Skip"/> past a nested message.</summary>
+    public int Position => _offset + _at;
+
+    public void Skip(int count) => _at += count;
 
     public byte Byte() => _data[_at++];
 
@@ -110,10 +139,19 @@ internal ref struct WireReader
     public ReadOnlySequence<byte> Bytes()
     {
         var n = Int();
-        var seq = new ReadOnlySequence<byte>(_array, _at, n);
+        var seq = new ReadOnlySequence<byte>(_array, _offset + _at, n);
         _at += n;
         return seq;
     }
 
     public IActorRef Ref() => _system.Provider.ResolveActorRef(String());
+
+    /// <summary>What <see cref="WireWriter.OptionalRef"/> wrote: <see cref="ActorRefs.NoSender"/> for none.</summary>
+    public IActorRef OptionalRef()
+    {
+        var n = BinaryPrimitives.ReadInt32LittleEndian(_data[_at..]);
+        if (n != 0) return Ref();
+        _at += 4;
+        return ActorRefs.NoSender;
+    }
 }

@@ -1,0 +1,26 @@
+using Akka.Actor;
+
+namespace Gearman.Actors.Links;
+
+/// <summary>
+/// A broker message for an actor on another node, given to this node's <see cref="NodeLink"/> to go in the next batch
+/// to that node. Never crosses itself. <see cref="Target"/> null means the queues' shard region on
+/// <see cref="Node"/>, which routes the message to its queue wherever that lives.
+/// </summary>
+internal sealed record Outbound(IActorRef? Target, Address Node, object Message);
+
+/// <summary>One message of a <see cref="LinkBatch"/>: its recipient (null for the shard region), its sender and itself.</summary>
+internal readonly record struct LinkItem(IActorRef? Target, IActorRef Sender, object Message);
+
+/// <summary>
+/// Broker messages from one node to another in one Akka.Remote message, in the order they were sent. Each costs the
+/// transport once per batch instead of once per message.
+/// </summary>
+internal sealed record LinkBatch(IReadOnlyList<LinkItem> Items);
+
+/// <summary>The <see cref="NodeLink"/>'s note to itself: everything sent to it before this goes out now.</summary>
+internal sealed class FlushLinks
+{
+    public static readonly FlushLinks Instance = new();
+    private FlushLinks() { }
+}
