@@ -2,7 +2,7 @@
 """remote-traffic.py [--bin PATH] [--gearbench PATH] [--jobs N] [--runs SPEC ...] [--logdir DIR]
 
 Counts the broker messages (and their bytes) that one job sends between the nodes of a cluster. Per run: starts three
-nodes a, b, c of the server (-q builtin), steers sharding so that the next new queue lands on a known node, runs one
+nodes a, b, c of the server (-q builtin), probes until a new queue lands on a known node, runs one
 gearbench scenario with its clients on one of the other nodes and its workers on the third, stops the nodes with SIGTERM and adds up the
 `event=remote-traffic` lines they log at shutdown (counted by BrokerSerializer: what crossed nodes, per message
 type). Prints the counts per job, per sending node and message type, and checks that the queue really was where it was meant to be.
@@ -122,30 +122,35 @@ def start_cluster(run_dir):
 
 
 def place_next_queue(ports):
-    """Probes new functions until one node holds strictly the fewest of them: least-shard allocation gives the next
-    new shard (the run's queue) to that node. Returns (home, client, worker) node indexes and the number of probes."""
-    # Until every node's shard region has registered with the coordinator, new shards go to the ones that have, and
-    # the coordinator rebalances later; a cluster that has just come up is given that time first.
+    """Probes new function names until one's queue lands on a node; the run uses that function, so its queue is known
+    to be there already (a queue's node is its shard's rendezvous home among the members). Returns (home, client,
+    worker) node indexes, the function and the number of probes."""
+    # Until every node is Up, homes are computed among fewer members; a cluster that has just come up is given time.
     time.sleep(10)
-    held = [set(), set(), set()]
     for n in range(30):
         function = "rt-probe-%d-%d" % (os.getpid(), n)
         for attempt in range(10):  # the shard region may still be looking for its coordinator
             try:
-                held[NODES.index(probe(ports[0], function))].add(function)
+                home = NODES.index(probe(ports[0], function))
                 break
             except (OSError, RuntimeError):
                 time.sleep(1)
         else:
             raise RuntimeError("probes never got an answer")
-        # Counted in functions, not shards: two functions of one shard make a node look fuller than it is, which the
-        # queue_on check after the run catches.
-        counts = [len(h) for h in held]
-        least = min(range(3), key=lambda i: counts[i])
-        if n >= 1 and sorted(counts)[0] < sorted(counts)[1]:
-            others = [i for i in range(3) if i != least]
-            return least, others[0], others[1], n + 1
-    raise RuntimeError("no node was left with the fewest queues: %r" % [len(h) for h in held])
+        others = [i for i in range(3) if i != home]
+        return home, others[0], others[1], function, n + 1
+    raise RuntimeError("no probe landed")
+
+
+def cpu_seconds(procs):
+    """Each node's user + system CPU so far, in seconds, from /proc/PID/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = []
+    for p in procs:
+        with open("/proc/%d/stat" % p.pid) as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        out.append((int(fields[11]) + int(fields[12])) / ticks)
+    return out
 
 
 def stop(procs):
@@ -180,7 +185,7 @@ for spec in opt.runs:
     for attempt in range(3):
         procs, ports = start_cluster(run_dir)
         try:
-            home, client, worker, probes = place_next_queue(ports)
+            home, client, worker, function, probes = place_next_queue(ports)
             break
         except RuntimeError as e:
             # Seen on a loaded machine: the shard coordinator's first distributed-data update times out and it never
@@ -193,10 +198,13 @@ for spec in opt.runs:
         raise SystemExit("the cluster never served a probe")
     try:
         line = ""
+        cpu = [0.0, 0.0, 0.0]
         if scenario != "-":
             cmd = [gearbench, scenario, "--port", str(ports[client]), "--worker-port", str(ports[worker]), "--threads", "1",
-                   "--jobs", str(opt.jobs), "--func", "rt", "--max-seconds", "300"] + options.split()
+                   "--jobs", str(opt.jobs), "--func", function, "--max-seconds", "300"] + options.split()
+            before = cpu_seconds(procs)
             out = subprocess.run(cmd, capture_output=True, text=True)
+            cpu = [b - a for a, b in zip(before, cpu_seconds(procs))]
             line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr.strip()
     finally:
         stop(procs)
@@ -209,16 +217,22 @@ for spec in opt.runs:
     role = {NODES[client]: "client-node", NODES[worker]: "worker-node", NODES[home]: "queue-node"}
     if line:
         print("  gearbench: " + line)
+        # Includes the nodes' idle cost (heartbeats, gossip) over the run and gearbench's own start and checks.
+        print("  server cpu per job: %s, total %.0f us" % (
+            " ".join("%s=%.0fus" % (NODES[i], cpu[i] * 1e6 / jobs) for i in range(3)), sum(cpu) * 1e6 / jobs))
     for node in NODES:
         f = t[node]
         print("  node=%s (%s) sent=%d sent.bytes=%d received=%d received.bytes=%d" % (
             node, role[node], f.get("sent", 0), f.get("sent.bytes", 0), f.get("received", 0), f.get("received.bytes", 0)))
-        per = sorted((k[5:], v) for k, v in f.items() if k.startswith("sent.") and not k.endswith(".bytes"))
+        per = sorted((k[5:], v) for k, v in f.items() if k.startswith("sent.") and not k.endswith(".bytes") and k != "sent.envelopes")
         for manifest, count in per:
             size = f.get("sent.%s.bytes" % manifest, 0)
             print("    %-11s sends %-4s %8.3f per job  %7.1f bytes per job  (%d msgs, %d bytes, %.0f bytes each)" % (
                 role[node], manifest, count / jobs, size / jobs, count, size, size / count))
     total = sum(t[n].get("sent", 0) for n in NODES)
     total_bytes = sum(t[n].get("sent.bytes", 0) for n in NODES)
-    print("  total sent=%.3f per job, %.1f bytes per job" % (total / jobs, total_bytes / jobs), flush=True)
+    envelopes = sum(t[n].get("sent.envelopes", 0) for n in NODES)
+    envelope_bytes = sum(t[n].get("sent.envelopes.bytes", 0) for n in NODES)
+    print("  total sent=%.3f per job, %.1f bytes per job; Akka.Remote messages %.3f per job, %.1f bytes per job" % (
+        total / jobs, total_bytes / jobs, envelopes / jobs, envelope_bytes / jobs), flush=True)
 print("logs in " + work)

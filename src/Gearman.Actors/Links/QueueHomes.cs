@@ -18,16 +18,19 @@ internal sealed class QueueHomes
 {
     private static readonly QueueMessageExtractor Extractor = new();
 
-    private readonly Cluster _cluster;
+    private readonly ActorSystem _system;
+    /// <summary>Taken on first use: a node without a link (an actor test's system) never asks.</summary>
+    private Cluster? _cluster;
     private readonly Dictionary<string, string> _shards = new(StringComparer.Ordinal);
     private ImmutableSortedSet<Member>? _members;
     private Address[] _up = [];
 
-    public QueueHomes(ActorSystem system) => _cluster = Cluster.Get(system);
+    public QueueHomes(ActorSystem system) => _system = system;
 
     /// <summary>The node of <paramref name="function"/>'s queue when that is another node; null when it is this one.</summary>
     public Address? RemoteHomeOf(string function)
     {
+        _cluster ??= Cluster.Get(_system);
         var members = _cluster.State.Members;
         if (!ReferenceEquals(members, _members))
         {

@@ -90,6 +90,37 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_link_batch_carries_its_messages_in_order_with_their_recipients_and_senders_and_counts_each()
+    {
+        var serializer = (BrokerSerializer)Sys.Serialization.FindSerializerForType(typeof(Gearman.Actors.Links.LinkBatch));
+        var (client, worker) = (CreateTestProbe().Ref, CreateTestProbe().Ref);
+        var data = new ReadOnlySequence<byte>(Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray());
+        var items = new Gearman.Actors.Links.LinkItem[]
+        {
+            new(null, client, new Submit("f", "u", data, Priority.High, false, 0, "", client, 1)),
+            new(client, worker, new JobAccepted(1, "H:x:1")),
+            new(worker, ActorRefs.NoSender, new JobAssigned(2, GrabKind.All, "H:x:1", "f", "u", "", data, client)),
+            new(client, Sys.DeadLetters, new WorkEvent(PacketType.WorkComplete, "H:x:1", data)),
+        };
+        var (envelopes, submits, completes) = (serializer.Traffic.EnvelopesSent, serializer.Traffic.SentCount("S"), serializer.Traffic.SentCount("WE"));
+
+        var bytes = serializer.ToBinary(new Gearman.Actors.Links.LinkBatch(items));
+        var copy = (Gearman.Actors.Links.LinkBatch)serializer.FromBinary(bytes, serializer.Manifest(new Gearman.Actors.Links.LinkBatch(items)));
+
+        Assert.Equal(items.Length, copy.Items.Count);
+        for (var i = 0; i < items.Length; i++)
+        {
+            Assert.Equal(items[i].Target, copy.Items[i].Target);
+            Assert.Equal(Describe(items[i].Message), Describe(copy.Items[i].Message));
+        }
+        Assert.Equal(new[] { client, worker, ActorRefs.NoSender, ActorRefs.NoSender }, copy.Items.Select(i => i.Sender));
+        Assert.Equal(data.ToArray(), ((WorkEvent)copy.Items[3].Message).Data.ToArray());
+        // One Akka.Remote message, and each broker message inside it counted under its own type.
+        Assert.Equal((envelopes + 1, submits + 1, completes + 1),
+            (serializer.Traffic.EnvelopesSent, serializer.Traffic.SentCount("S"), serializer.Traffic.SentCount("WE")));
+    }
+
+    [Fact]
     public void Journal_events_are_not_counted_as_traffic_between_nodes_and_messages_are()
     {
         var serializer = (BrokerSerializer)Sys.Serialization.FindSerializerForType(typeof(Submit));
