@@ -40,6 +40,7 @@ ap.add_argument("--gearbench", default="", help="gearbench binary (default: buil
 ap.add_argument("--jobs", type=int, default=3000)
 ap.add_argument("--runs", nargs="*", default=DEFAULT_RUNS)
 ap.add_argument("--logdir", default="")
+ap.add_argument("--server-args", default="", help="more arguments for every node, e.g. \"--config tuned.conf\"")
 opt = ap.parse_args()
 
 work = opt.logdir or tempfile.mkdtemp(prefix="remote-traffic.")
@@ -106,7 +107,7 @@ def start_cluster(run_dir):
         log = os.path.join(run_dir, "node-%s.log" % name)
         procs.append(subprocess.Popen(
             [opt.bin, "-L", HOST, "-p", str(ports[i]), "--cluster-port", str(cports[i]), "--seed-nodes", seeds,
-             "--node-name", name, "-q", "builtin", "-l", log],
+             "--node-name", name, "-q", "builtin", "-l", log] + opt.server_args.split(),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
     deadline = time.time() + 120
     for port in ports:
@@ -125,8 +126,9 @@ def place_next_queue(ports):
     """Probes new function names until one's queue lands on a node; the run uses that function, so its queue is known
     to be there already (a queue's node is its shard's rendezvous home among the members). Returns (home, client,
     worker) node indexes, the function and the number of probes."""
-    # Until every node is Up, homes are computed among fewer members; a cluster that has just come up is given time.
-    time.sleep(10)
+    # Until every node is Up, homes are computed among fewer members, and a shard placed then moves to its home at the
+    # coordinator's next rebalance (every 10 s); a cluster that has just come up is given time for both.
+    time.sleep(25)
     for n in range(30):
         function = "rt-probe-%d-%d" % (os.getpid(), n)
         for attempt in range(10):  # the shard region may still be looking for its coordinator
