@@ -144,6 +144,23 @@ def place_next_queue(ports):
     raise RuntimeError("no probe landed")
 
 
+def wakeups(procs):
+    """Each node's context switches so far, voluntary ones (a thread went to sleep, to be woken) over all its threads."""
+    out = []
+    for p in procs:
+        total = 0
+        for task in os.listdir("/proc/%d/task" % p.pid):
+            try:
+                with open("/proc/%d/task/%s/status" % (p.pid, task)) as fh:
+                    for line in fh:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass  # a thread that ended meanwhile
+        out.append(total)
+    return out
+
+
 def cpu_seconds(procs):
     """Each node's user + system CPU so far, in seconds, from /proc/PID/stat."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -200,13 +217,14 @@ for spec in opt.runs:
         raise SystemExit("the cluster never served a probe")
     try:
         line = ""
-        cpu = [0.0, 0.0, 0.0]
+        cpu, woken = [0.0, 0.0, 0.0], [0, 0, 0]
         if scenario != "-":
             cmd = [gearbench, scenario, "--port", str(ports[client]), "--worker-port", str(ports[worker]), "--threads", "1",
                    "--jobs", str(opt.jobs), "--func", function, "--max-seconds", "300"] + options.split()
-            before = cpu_seconds(procs)
+            before, woken = cpu_seconds(procs), wakeups(procs)
             out = subprocess.run(cmd, capture_output=True, text=True)
             cpu = [b - a for a, b in zip(before, cpu_seconds(procs))]
+            woken = [b - a for a, b in zip(woken, wakeups(procs))]
             line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr.strip()
     finally:
         stop(procs)
@@ -222,6 +240,8 @@ for spec in opt.runs:
         # Includes the nodes' idle cost (heartbeats, gossip) over the run and gearbench's own start and checks.
         print("  server cpu per job: %s, total %.0f us" % (
             " ".join("%s=%.0fus" % (NODES[i], cpu[i] * 1e6 / jobs) for i in range(3)), sum(cpu) * 1e6 / jobs))
+        print("  server threads put to sleep per job (voluntary context switches): %s, total %.1f" % (
+            " ".join("%s=%.1f" % (NODES[i], woken[i] / jobs) for i in range(3)), sum(woken) / jobs))
     for node in NODES:
         f = t[node]
         print("  node=%s (%s) sent=%d sent.bytes=%d received=%d received.bytes=%d" % (

@@ -12,7 +12,30 @@ var options = new ServerOptions();
 var root = options.BuildRoot();
 root.SetAction(async (parse, cancel) =>
 {
-    var config = ConfigurationFactory.ParseString(options.ToHocon(parse));
+    if (parse.GetValue(options.Ssl))
+    {
+        Console.Error.WriteLine("gearman-actors: --ssl: TLS is not supported yet; refusing to serve in clear text what was meant to be encrypted");
+        return 2;
+    }
+    // The process that was started says what it ignores; a daemon's own copy stays quiet.
+    if (!Daemon.IsChild)
+        foreach (var warning in options.Warnings(parse)) Console.Error.WriteLine($"gearman-actors: warning: {warning}");
+    if (parse.GetValue(options.Daemon) && !Daemon.IsChild) return await Daemon.DetachAsync(args);
+    if (Daemon.IsChild) Posix.NewSession();
+    string hocon;
+    try
+    {
+        hocon = options.ToHocon(parse);
+        if (parse.GetValue(options.FileDescriptors) is { } files) Posix.SetOpenFileLimit(files);
+        // Before anything is created, so that the store's files belong to that user; gearmand's ports need no root.
+        if (parse.GetValue(options.User) is { } user) Posix.SwitchUser(user);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"gearman-actors: {ex.Message}");
+        return 2;
+    }
+    var config = ConfigurationFactory.ParseString(hocon);
     foreach (var file in parse.GetValue(options.Config) ?? Array.Empty<string>())
         config = config.WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(file)));
     var userConfig = config;
@@ -67,6 +90,7 @@ root.SetAction(async (parse, cancel) =>
     {
         var broker = await GearmanBroker.StartAsync(system, BrokerSettings.FromConfig(config), cancel);
         system.Log.Info("event=started endpoint={0} version={1}", broker.Endpoint, broker.Context.Settings.Version);
+        Daemon.Ready();
     }
     catch (Exception ex)
     {

@@ -37,6 +37,19 @@ internal sealed class ServerOptions
     public readonly Option<string[]> AdminAllow = new("--admin-allow") { Description = "Only these addresses or CIDR blocks may cancel jobs, create or drop functions and set maxqueue; default: every address", AllowMultipleArgumentsPerToken = false };
     public readonly Option<bool> RoundRobin = new("--round-robin", "-R") { Description = "A worker with several functions starts each grab at the next of them in turn, not at the newest" };
 
+    // gearmand's flags with a meaning here (GearmandFlags has those without).
+    public readonly Option<string?> LibSqliteDb = new("--libsqlite3-db") { Description = "The sqlite store's file (gearmand's -q libsqlite3); its snapshots go beside it" };
+    public readonly Option<string?> LibpqConninfo = new("--libpq-conninfo") { Description = "A libpq connection string or URI for the postgres store (gearmand's -q Postgres)" };
+    public readonly Option<bool> Daemon = new("--daemon", "-d") { Description = "Detach and run in the background once listening" };
+    public readonly Option<string?> User = new("--user", "-u") { Description = "Switch to this user once the ports are bound (needs root)" };
+    public readonly Option<bool> Syslog = new("--syslog") { Description = "Log to standard error, which syslog or journald collects under a service manager" };
+    public readonly Option<int?> FileDescriptors = new("--file-descriptors", "-f") { Description = "Raise the open-file limit to this many" };
+    public readonly Option<bool> KeepAlive = new("--keepalive") { Description = "TCP keepalive on client connections" };
+    public readonly Option<int?> KeepAliveIdle = new("--keepalive-idle") { Description = "Seconds idle before keepalive probes; -1 = the system's" };
+    public readonly Option<int?> KeepAliveInterval = new("--keepalive-interval") { Description = "Seconds between keepalive probes; -1 = the system's" };
+    public readonly Option<int?> KeepAliveCount = new("--keepalive-count") { Description = "Keepalive probes before the connection is dropped; -1 = the system's" };
+    public readonly Option<bool> Ssl = new("--ssl") { Description = "Refused: TLS is not supported yet" };
+
     public RootCommand BuildRoot()
     {
         var root = new RootCommand("Gearman.Actors: a Gearman job server on Akka.NET");
@@ -45,9 +58,25 @@ internal sealed class ServerOptions
                      Listen, Port, Backlog, JobRetries, HandlePrefix, Verbose, LogFile, PidFile, WorkerWakeup, Exceptions,
                      Config, QueueType, DataDir, Postgres, MaxPacketSize, Threads, RoundRobin, NodeName, ClusterHost, ClusterPort, SeedNodes,
                      MaxJobs, MaxJobMemory, OutputLimit, Allow, AdminAllow,
+                     LibSqliteDb, LibpqConninfo, Daemon, User, Syslog, FileDescriptors, KeepAlive, KeepAliveIdle, KeepAliveInterval,
+                     KeepAliveCount, Ssl,
                  })
             root.Options.Add(option);
+        foreach (var (option, _) in GearmandFlags.Ignored) root.Options.Add(option);
+        foreach (var option in root.Options)
+            if (option is VersionOption version) version.Aliases.Add("-V");
+        // gearmand's flags of other versions, or mistyped ones, are warned about, not refused (Program.cs).
+        root.TreatUnmatchedTokensAsErrors = false;
         return root;
+    }
+
+    /// <summary>One line for each flag given that is accepted but does nothing here, and for each argument not understood.</summary>
+    public IEnumerable<string> Warnings(ParseResult r)
+    {
+        foreach (var (option, why) in GearmandFlags.Ignored)
+            if (r.GetResult(option) is { Implicit: false }) yield return $"ignoring {option.Name}: {why}";
+        if (r.GetResult(Threads) is { Implicit: false }) yield return "ignoring --threads: the actor dispatcher sizes itself";
+        if (r.UnmatchedTokens.Count > 0) yield return "ignoring arguments not understood: " + string.Join(" ", r.UnmatchedTokens);
     }
 
     /// <summary>The HOCON that the given flags stand for; flags not given leave the configuration alone.</summary>
@@ -63,6 +92,11 @@ internal sealed class ServerOptions
 
         if (r.GetValue(Listen) is { } listen) Set("gearman.listen", Str(listen));
         if (r.GetValue(Port) is { } port) Set("gearman.port", Num(port));
+        else if (int.TryParse(Environment.GetEnvironmentVariable("GEARMAND_PORT"), out var envPort)) Set("gearman.port", Num(envPort));
+        if (r.GetValue(KeepAlive)) Set("gearman.keepalive", "on");
+        if (r.GetValue(KeepAliveIdle) is { } idle) Set("gearman.keepalive-idle", Num(idle));
+        if (r.GetValue(KeepAliveInterval) is { } interval) Set("gearman.keepalive-interval", Num(interval));
+        if (r.GetValue(KeepAliveCount) is { } count) Set("gearman.keepalive-count", Num(count));
         if (r.GetValue(Backlog) is { } backlog) Set("gearman.backlog", Num(backlog));
         if (r.GetValue(JobRetries) is { } retries) Set("gearman.job-retries", Num(retries));
         if (r.GetValue(HandlePrefix) is { } prefix) Set("gearman.job-handle-prefix", Str(prefix));
@@ -76,11 +110,15 @@ internal sealed class ServerOptions
         if (r.GetValue(Allow) is { Length: > 0 } allow) Set("gearman.allow", List(allow));
         if (r.GetValue(AdminAllow) is { Length: > 0 } adminAllow) Set("gearman.admin-allow", List(adminAllow));
         // The executable keeps background jobs durable unless told otherwise; the library defaults to memory.
-        var queueType = r.GetValue(QueueType) ?? (r.GetValue(Postgres) is not null ? "postgres" : null);
-        if (queueType is not null) Set("gearman.queue-type", Str(queueType.ToLowerInvariant()));
+        var postgres = r.GetValue(Postgres) ?? (r.GetValue(LibpqConninfo) is { } conninfo ? GearmandFlags.PostgresFromLibpq(conninfo) : null);
+        var queueType = r.GetValue(QueueType) is { } q ? GearmandFlags.QueueType(q)
+            : postgres is not null ? "postgres" : r.GetValue(LibSqliteDb) is not null ? "sqlite" : null;
+        if (queueType is not null) Set("gearman.queue-type", Str(queueType));
         if (r.GetValue(DataDir) is { } dataDir) Set("gearman.data-dir", Str(dataDir));
-        if (r.GetValue(Postgres) is { } postgres) Set("gearman.postgres", Str(postgres));
-        if (r.GetValue(LogFile) is { } log) Set("gearman.log-file", Str(log));
+        if (r.GetValue(LibSqliteDb) is { } sqliteFile) Set("gearman.sqlite-file", Str(sqliteFile));
+        if (postgres is not null) Set("gearman.postgres", Str(postgres));
+        // gearmand's "none" writes no log file; logs then go to standard error, as with --syslog.
+        if (r.GetValue(LogFile) is { } log && !r.GetValue(Syslog)) Set("gearman.log-file", Str(log == "none" ? "stderr" : log));
         if (r.GetValue(ClusterHost) is { } clusterHost) Set("akka.remote.dot-netty.tcp.hostname", Str(clusterHost));
         if (r.GetValue(ClusterPort) is { } clusterPort) Set("akka.remote.dot-netty.tcp.port", Num(clusterPort));
         if (r.GetValue(SeedNodes) is { } seeds)

@@ -9,6 +9,12 @@ public sealed record BrokerSettings
     public string ListenHost { get; init; } = "0.0.0.0";
     public int Port { get; init; } = 4730;
     public int Backlog { get; init; } = 128;
+    /// <summary>TCP keepalive on accepted connections, with the system's timings (gearmand's --keepalive).</summary>
+    public bool KeepAlive { get; init; }
+    /// <summary>Keepalive's idle time, probe interval (seconds) and probe count; 0 or less keeps the system's.</summary>
+    public int KeepAliveIdle { get; init; }
+    public int KeepAliveInterval { get; init; }
+    public int KeepAliveCount { get; init; }
     /// <summary>Attempts before a job whose workers keep dying is failed; 0 = unlimited (gearmand 1.1 default).</summary>
     public int JobRetries { get; init; }
     /// <summary>How many sleeping workers one new job wakes; 0 = all of them.</summary>
@@ -45,6 +51,8 @@ public sealed record BrokerSettings
     /// <summary>builtin (memory only, like gearmand's default), sqlite (a file under <see cref="DataDir"/>) or postgres.</summary>
     public string QueueType { get; init; } = "builtin";
     public string DataDir { get; init; } = "./data";
+    /// <summary>The sqlite store's file; empty means gearman.db under <see cref="DataDir"/>.</summary>
+    public string SqliteFile { get; init; } = "";
     public string Postgres { get; init; } = "";
     /// <summary>Fewest journal events between two snapshots of a queue's pending jobs.</summary>
     public int SnapshotEvery { get; init; } = 10000;
@@ -115,6 +123,10 @@ public sealed record BrokerSettings
             ListenHost = c.GetString("listen", d.ListenHost),
             Port = c.GetInt("port", d.Port),
             Backlog = c.GetInt("backlog", d.Backlog),
+            KeepAlive = c.GetBoolean("keepalive", d.KeepAlive),
+            KeepAliveIdle = c.GetInt("keepalive-idle", d.KeepAliveIdle),
+            KeepAliveInterval = c.GetInt("keepalive-interval", d.KeepAliveInterval),
+            KeepAliveCount = c.GetInt("keepalive-count", d.KeepAliveCount),
             JobRetries = c.GetInt("job-retries", d.JobRetries),
             WorkerWakeup = c.GetInt("worker-wakeup", d.WorkerWakeup),
             Exceptions = c.GetBoolean("exceptions", d.Exceptions),
@@ -130,6 +142,7 @@ public sealed record BrokerSettings
             AdminTimeout = c.GetTimeSpan("admin-timeout", d.AdminTimeout),
             QueueType = c.GetString("queue-type", d.QueueType).ToLowerInvariant(),
             DataDir = c.GetString("data-dir", d.DataDir),
+            SqliteFile = c.GetString("sqlite-file", d.SqliteFile),
             Postgres = c.GetString("postgres", d.Postgres),
             SnapshotEvery = c.GetInt("snapshot-every", d.SnapshotEvery),
             WriteBatch = c.GetInt("write-batch", d.WriteBatch),

@@ -10,7 +10,7 @@ namespace Gearman.Actors.Links;
 internal sealed record Outbound(IActorRef? Target, Address Node, object Message);
 
 /// <summary>One message of a <see cref="LinkBatch"/>: its recipient (null for the shard region), its sender and itself.</summary>
-internal readonly record struct LinkItem(IActorRef? Target, IActorRef Sender, object Message);
+internal readonly record struct LinkItem(IActorRef? Target, IActorRef? Sender, object Message);
 
 /// <summary>
 /// Broker messages from one node to another in one Akka.Remote message, in the order they were sent. Each costs the

@@ -51,7 +51,8 @@ public sealed class Listener : UntypedActor, IWithTimers
         try
         {
             var address = IPAddress.TryParse(s.ListenHost, out var ip) ? ip : System.Net.Dns.GetHostAddresses(s.ListenHost).First();
-            Context.System.Tcp().Tell(new Tcp.Bind(Self, new IPEndPoint(address, s.Port), s.Backlog));
+            Context.System.Tcp().Tell(new Tcp.Bind(Self, new IPEndPoint(address, s.Port), s.Backlog,
+                s.KeepAlive ? [new KeepAliveOption(s.KeepAliveIdle, s.KeepAliveInterval, s.KeepAliveCount)] : null));
         }
         catch (Exception ex)
         {

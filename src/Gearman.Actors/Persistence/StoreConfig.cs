@@ -59,7 +59,7 @@ public static class StoreConfig
         var parallelism = 3;
         if (provider == SqliteProvider)
         {
-            System.IO.Directory.CreateDirectory(settings.DataDir);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(SqlitePath(settings))!);
             EnableWal(SqlitePath(settings));
             var snapshotPath = SnapshotPath(settings);
             EnableWal(snapshotPath);
@@ -107,7 +107,8 @@ public static class StoreConfig
         return setup;
     }
 
-    private static string SqlitePath(BrokerSettings settings) => Path.GetFullPath(Path.Combine(settings.DataDir, "gearman.db"));
+    private static string SqlitePath(BrokerSettings settings) =>
+        Path.GetFullPath(settings.SqliteFile is { Length: > 0 } file ? file : Path.Combine(settings.DataDir, "gearman.db"));
 
     /// <summary>
     /// Snapshots have a file of their own, so that writing one (all of a queue's pending jobs, megabytes for a long
@@ -117,8 +118,9 @@ public static class StoreConfig
     /// </summary>
     private static string SnapshotPath(BrokerSettings settings)
     {
-        var own = Path.GetFullPath(Path.Combine(settings.DataDir, "gearman-snapshots.db"));
-        return File.Exists(own) || !HasSnapshots(SqlitePath(settings)) ? own : SqlitePath(settings);
+        var journal = SqlitePath(settings);
+        var own = Path.Combine(Path.GetDirectoryName(journal)!, Path.GetFileNameWithoutExtension(journal) + "-snapshots" + Path.GetExtension(journal));
+        return File.Exists(own) || !HasSnapshots(journal) ? own : journal;
     }
 
     private static bool HasSnapshots(string path)

@@ -147,7 +147,7 @@ internal ref struct WireReader
     public IActorRef Ref() => _system.Provider.ResolveActorRef(String());
 
     /// <summary>What <see cref="WireWriter.OptionalRef"/> wrote: <see cref="ActorRefs.NoSender"/> for none.</summary>
-    public IActorRef OptionalRef()
+    public IActorRef? OptionalRef()
     {
         var n = BinaryPrimitives.ReadInt32LittleEndian(_data[_at..]);
         if (n != 0) return Ref();

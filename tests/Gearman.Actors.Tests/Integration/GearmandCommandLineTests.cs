@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Gearman.Actors.Tests.Support;
+
+namespace Gearman.Actors.Tests.Integration;
+
+/// <summary>
+/// gearmand's command lines start the server executable unchanged: the flags with a meaning here are mapped, those
+/// without are warned about and never refused, except --ssl, which would otherwise serve in clear.
+/// </summary>
+public sealed class GearmandCommandLineTests : IDisposable
+{
+    private static readonly string Server = Path.Combine(AppContext.BaseDirectory, "gearman-actors");
+
+    private readonly string _dir = System.IO.Directory.CreateTempSubdirectory("gearmand-line-").FullName;
+    private readonly List<int> _daemons = new();
+
+    public void Dispose()
+    {
+        foreach (var pid in _daemons)
+            try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+        System.IO.Directory.Delete(_dir, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>A distribution's unit line: daemon, pid file, log file, the libsqlite3 store and flags without meaning here.</summary>
+    private string[] UnitLine(int port) =>
+    [
+        "-d", "-P", Path.Combine(_dir, "gearmand.pid"), "-l", Path.Combine(_dir, "gearmand.log"), "-L", "127.0.0.1", "-p", port.ToString(),
+        "-q", "libsqlite3", $"--libsqlite3-db={Path.Combine(_dir, "jobs.db")}", "--libsqlite3-table", "gearman_queue",
+        "--store-queue-on-shutdown", "--hashtable-buckets", "991", "--coredump", "-t", "4", "-f", "4096",
+        "--keepalive", "--keepalive-idle", "60", "--keepalive-interval", "10", "--keepalive-count", "3", "--job-retries", "0",
+        "--verbose", "INFO", "--no-such-gearmand-flag",
+    ];
+
+    /// <summary>Starts the daemon; the first process exits once the daemon listens. Returns the daemon's pid and its warnings.</summary>
+    private async Task<(int Pid, string Stderr)> StartDaemonAsync(int port)
+    {
+        using var first = ToolProcess.StartProgram(Server, UnitLine(port));
+        var result = await first.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_dir, "gearmand.pid")).Trim());
+        _daemons.Add(pid);
+        return (pid, result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_distributions_gearmand_line_starts_a_daemon_that_keeps_its_jobs_in_the_libsqlite3_file_across_SIGKILL()
+    {
+        var port = FreePort();
+        var (pid, stderr) = await StartDaemonAsync(port);
+
+        Assert.Contains("warning: ignoring --hashtable-buckets", stderr);
+        Assert.Contains("warning: ignoring arguments not understood: --no-such-gearmand-flag", stderr);
+        Assert.True(File.Exists(Path.Combine(_dir, "jobs.db")), "the store is the --libsqlite3-db file");
+        await using (var client = await GearmanTestClient.ConnectAsync("127.0.0.1", port, "client"))
+            for (var i = 0; i < 3; i++) await client.SubmitAsync(Cmd.SubmitJobBg, "unit_fn", "", "job" + i);
+
+        Process.GetProcessById(pid).Kill();
+        await Process.GetProcessById(pid).WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("event=started", File.ReadAllText(Path.Combine(_dir, "gearmand.log")));
+
+        await StartDaemonAsync(port);
+        await using var worker = await GearmanTestClient.ConnectAsync("127.0.0.1", port, "worker");
+        worker.Send(Cmd.CanDo, "unit_fn");
+        var data = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var job = await worker.GrabAsync(timeout: TimeSpan.FromSeconds(30));
+            data.Add(job.Text(2));
+            worker.Send(Cmd.WorkComplete, job.Text(0), "");
+        }
+        Assert.Equal(new[] { "job0", "job1", "job2" }, data.Order());
+    }
+
+    [Fact]
+    public async Task Dash_V_prints_the_version()
+    {
+        var result = (await ToolProcess.StartProgram(Server, "-V").WaitAsync()).Succeeded();
+        Assert.Matches(@"^\d+\.\d+", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task GEARMAND_PORT_is_the_default_port_and_dash_l_none_writes_no_file()
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo(Server) { RedirectStandardError = true, WorkingDirectory = _dir };
+        foreach (var a in new[] { "-L", "127.0.0.1", "-q", "builtin", "-l", "none" }) start.ArgumentList.Add(a);
+        start.Environment["GEARMAND_PORT"] = port.ToString();
+        using var server = Process.Start(start)!;
+        try
+        {
+            // The server says it listens on standard error; the port is the one in the environment.
+            string? line;
+            while ((line = await server.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.Contains("event=started")) { }
+            Assert.NotNull(line);
+            Assert.Contains($":{port}", line);
+            await using var client = await GearmanTestClient.ConnectAsync("127.0.0.1", port);
+            Assert.False(File.Exists(Path.Combine(_dir, "none")), "-l none must not create a file named none");
+        }
+        finally
+        {
+            server.Kill();
+        }
+    }
+
+    [PostgresFact]
+    public async Task Dash_q_Postgres_with_a_libpq_conninfo_keeps_jobs_in_PostgreSQL()
+    {
+        // GEARMAN_TEST_POSTGRES is an Npgsql string (Host=…;Port=…;Username=…;Database=…); gearmand's units give libpq's.
+        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder(PostgresFactAttribute.ConnectionString ?? throw new InvalidOperationException("GEARMAN_TEST_POSTGRES is not set"));
+        var conninfo = $"host={npgsql.Host} port={npgsql.Port} dbname={npgsql.Database} user={npgsql.Username}" +
+                       (string.IsNullOrEmpty(npgsql.Password) ? "" : $" password='{npgsql.Password}'");
+        var port = FreePort();
+        var function = "libpq_fn_" + Guid.NewGuid().ToString("N");
+        string[] line = ["-L", "127.0.0.1", "-p", port.ToString(), "-q", "Postgres", "--libpq-conninfo", conninfo, "--libpq-table", "queue"];
+        using (var server = ToolProcess.StartProgram(Server, line))
+        {
+            await using var client = await ConnectWhenListeningAsync(port, server);
+            await client.SubmitAsync(Cmd.SubmitJobBg, function, "", "kept");
+        }
+        using var again = ToolProcess.StartProgram(Server, line);
+        await using var worker = await ConnectWhenListeningAsync(port, again);
+        worker.Send(Cmd.CanDo, function);
+        var job = await worker.GrabAsync(timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal("kept", job.Text(2));
+        worker.Send(Cmd.WorkComplete, job.Text(0), "");
+    }
+
+    /// <summary>Connects once the server has bound its port (ECHO answered), failing if the server exits first.</summary>
+    private static async Task<GearmanTestClient> ConnectWhenListeningAsync(int port, ToolProcess server)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            Assert.False(server.HasExited, "the server exited before it listened");
+            try
+            {
+                return await GearmanTestClient.ConnectAsync("127.0.0.1", port);
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                // Not bound yet: the connect itself is what is waited on, with a short pause between tries.
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("--ssl", "TLS is not supported yet")]
+    [InlineData("-q redis", "queue type \"redis\" is not supported")]
+    public async Task What_cannot_be_honoured_is_refused_with_one_line(string flags, string expected)
+    {
+        var result = await ToolProcess.StartProgram(Server, ["-L", "127.0.0.1", "-p", "0", .. flags.Split(' ')]).WaitAsync();
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Stderr);
+    }
+}
