@@ -87,35 +87,34 @@ internal static class GearmandFlags
                 pairs.Add((key, value.ToString()));
             }
         }
-        var npgsql = new StringBuilder();
+        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder();
         foreach (var (key, value) in pairs)
         {
-            var name = key switch
+            switch (key)
             {
-                "host" or "hostaddr" => "Host",
-                "port" => "Port",
-                "dbname" => "Database",
-                "user" => "Username",
-                "password" => "Password",
-                "connect_timeout" => "Timeout",
-                "sslmode" => "SSL Mode",
-                "application_name" => "Application Name",
-                _ => throw new ArgumentException($"--libpq-conninfo: \"{key}\" has no Npgsql equivalent; use --postgres with an Npgsql connection string"),
-            };
-            if (name == "SSL Mode") { npgsql.Append(name).Append('=').Append(SslMode(value)).Append(';'); continue; }
-            npgsql.Append(name).Append('=').Append(value.Contains(';') || value.Contains('"') ? "\"" + value.Replace("\"", "\"\"") + "\"" : value).Append(';');
+                case "host" or "hostaddr": npgsql.Host = value; break;
+                case "port": npgsql.Port = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "dbname": npgsql.Database = value; break;
+                case "user": npgsql.Username = value; break;
+                case "password": npgsql.Password = value; break;
+                case "connect_timeout": npgsql.Timeout = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "application_name": npgsql.ApplicationName = value; break;
+                case "sslmode": npgsql.SslMode = SslMode(value); break;
+                default:
+                    throw new ArgumentException($"--libpq-conninfo: \"{key}\" has no Npgsql equivalent; use --postgres with an Npgsql connection string");
+            }
         }
-        return npgsql.ToString().TrimEnd(';');
+        return npgsql.ConnectionString;
     }
 
-    private static string SslMode(string libpq) => libpq switch
+    private static Npgsql.SslMode SslMode(string libpq) => libpq switch
     {
-        "disable" => "Disable",
-        "allow" => "Allow",
-        "prefer" => "Prefer",
-        "require" => "Require",
-        "verify-ca" => "VerifyCA",
-        "verify-full" => "VerifyFull",
+        "disable" => Npgsql.SslMode.Disable,
+        "allow" => Npgsql.SslMode.Allow,
+        "prefer" => Npgsql.SslMode.Prefer,
+        "require" => Npgsql.SslMode.Require,
+        "verify-ca" => Npgsql.SslMode.VerifyCA,
+        "verify-full" => Npgsql.SslMode.VerifyFull,
         _ => throw new ArgumentException($"--libpq-conninfo: sslmode \"{libpq}\" is not known"),
     };
 }

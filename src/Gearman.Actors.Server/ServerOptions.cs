@@ -41,7 +41,7 @@ internal sealed class ServerOptions
     public readonly Option<string?> LibSqliteDb = new("--libsqlite3-db") { Description = "The sqlite store's file (gearmand's -q libsqlite3); its snapshots go beside it" };
     public readonly Option<string?> LibpqConninfo = new("--libpq-conninfo") { Description = "A libpq connection string or URI for the postgres store (gearmand's -q Postgres)" };
     public readonly Option<bool> Daemon = new("--daemon", "-d") { Description = "Detach and run in the background once listening" };
-    public readonly Option<string?> User = new("--user", "-u") { Description = "Switch to this user once the ports are bound (needs root)" };
+    public readonly Option<string?> User = new("--user", "-u") { Description = "Run as this user, switched to at start, before the store's files are made (needs root)" };
     public readonly Option<bool> Syslog = new("--syslog") { Description = "Log to standard error, which syslog or journald collects under a service manager" };
     public readonly Option<int?> FileDescriptors = new("--file-descriptors", "-f") { Description = "Raise the open-file limit to this many" };
     public readonly Option<bool> KeepAlive = new("--keepalive") { Description = "TCP keepalive on client connections" };

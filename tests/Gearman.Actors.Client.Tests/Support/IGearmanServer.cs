@@ -24,14 +24,7 @@ public interface IGearmanServer
 public static class ServerAdmin
 {
     /// <summary>A port nothing listens on right now.</summary>
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int FreePort() => Gearman.Actors.Testing.Ports.Free();
 
     /// <summary>
     /// One admin text command (for example <c>status</c>) and its reply lines up to the closing ".".

@@ -9,6 +9,7 @@ using Gearman.Actors.Queues;
 using Gearman.Actors.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Gearman.Actors.Testing;
 
 namespace Gearman.Actors.Tests.Embedding;
 
@@ -24,7 +25,7 @@ public sealed class ReadmeExamplesTests
     [Fact]
     public async Task The_embedding_examples_of_the_readme_run()
     {
-        var gearmanPort = FreePort();
+        var gearmanPort = Ports.Free();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "gearman-readme-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -81,14 +82,5 @@ public sealed class ReadmeExamplesTests
         var blocks = DocBlocks.CSharpBlocks(end < 0 ? readme[start..] : readme[start..end]);
         Assert.Equal(2, blocks.Count);
         DocBlocks.AssertAllIn(blocks, "tests/Gearman.Actors.Tests/Embedding/ReadmeExamplesTests.cs", "README.md");
-    }
-
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Gearman.Actors.Tests.Support;
+using Gearman.Actors.Testing;
 
 namespace Gearman.Actors.Tests.Integration;
 
@@ -23,14 +24,6 @@ public sealed class GearmandCommandLineTests : IDisposable
         System.IO.Directory.Delete(_dir, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     /// <summary>A distribution's unit line: daemon, pid file, log file, the libsqlite3 store and flags without meaning here.</summary>
     private string[] UnitLine(int port) =>
@@ -56,7 +49,7 @@ public sealed class GearmandCommandLineTests : IDisposable
     [Fact]
     public async Task A_distributions_gearmand_line_starts_a_daemon_that_keeps_its_jobs_in_the_libsqlite3_file_across_SIGKILL()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var (pid, stderr) = await StartDaemonAsync(port);
 
         Assert.Contains("warning: ignoring --hashtable-buckets", stderr);
@@ -92,7 +85,7 @@ public sealed class GearmandCommandLineTests : IDisposable
     [Fact]
     public async Task GEARMAND_PORT_is_the_default_port_and_dash_l_none_writes_no_file()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var start = new ProcessStartInfo(Server) { RedirectStandardError = true, WorkingDirectory = _dir };
         foreach (var a in new[] { "-L", "127.0.0.1", "-q", "builtin", "-l", "none" }) start.ArgumentList.Add(a);
         start.Environment["GEARMAND_PORT"] = port.ToString();
@@ -120,7 +113,7 @@ public sealed class GearmandCommandLineTests : IDisposable
         var npgsql = new Npgsql.NpgsqlConnectionStringBuilder(PostgresFactAttribute.ConnectionString ?? throw new InvalidOperationException("GEARMAN_TEST_POSTGRES is not set"));
         var conninfo = $"host={npgsql.Host} port={npgsql.Port} dbname={npgsql.Database} user={npgsql.Username}" +
                        (string.IsNullOrEmpty(npgsql.Password) ? "" : $" password='{npgsql.Password}'");
-        var port = FreePort();
+        var port = Ports.Free();
         var function = "libpq_fn_" + Guid.NewGuid().ToString("N");
         string[] line = ["-L", "127.0.0.1", "-p", port.ToString(), "-q", "Postgres", "--libpq-conninfo", conninfo, "--libpq-table", "queue"];
         using (var server = ToolProcess.StartProgram(Server, line))

@@ -5,6 +5,7 @@ using Akka.Cluster;
 using Akka.Configuration;
 using Gearman.Actors.Hosting;
 using Gearman.Actors.Tests.Support;
+using Gearman.Actors.Testing;
 
 namespace Gearman.Actors.Tests.MultiNode;
 
@@ -20,7 +21,7 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var clusterPorts = Names.Select(_ => FreePort()).ToArray();
+        var clusterPorts = Names.Select(_ => Ports.Free()).ToArray();
         var seed = $"akka.tcp://gearman@127.0.0.1:{clusterPorts[0]}";
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var starts = new List<Task<GearmanBroker>>();
@@ -78,14 +79,5 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
             if (handle.StartsWith($"H:{Names[node]}:", StringComparison.Ordinal)) return function;
         }
         throw new InvalidOperationException($"no function landed on node {Names[node]} in 400 tries");
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }
