@@ -72,6 +72,8 @@ public sealed record BrokerSettings
     /// removal or was made within this long after it: its answer may have been lost with that member.
     /// </summary>
     public TimeSpan LostRequestGrace { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>The node link and computed queue homes (gearman.node-link); off until a defect in it is found.</summary>
+    public bool NodeLink { get; init; }
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
     public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -149,6 +151,7 @@ public sealed record BrokerSettings
             StoreMaxWrite = c.GetByteSize("store-max-write") is long max and > 0 ? Math.Min(max, d.StoreMaxWrite) : d.StoreMaxWrite,
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
             LostRequestGrace = c.GetTimeSpan("lost-request-grace", d.LostRequestGrace),
+            NodeLink = c.GetBoolean("node-link", d.NodeLink),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
             MaxJobs = Math.Max(0, c.GetLong("max-jobs", d.MaxJobs)),
             MaxCrossNodePayload = root.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") is long frame and > 2 * CrossNodeEnvelope

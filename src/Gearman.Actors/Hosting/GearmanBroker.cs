@@ -82,9 +82,12 @@ public sealed class GearmanBroker
             _ => FunctionQueue.Props(context),
             ClusterShardingSettings.Create(system),
             new QueueMessageExtractor(),
-            new Links.HomeAllocation(),
+            settings.NodeLink
+                ? new Links.HomeAllocation()
+                : ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 10, relativeLimit: 0.1),
             HandOff.Instance);
-        context.Link = system.ActorOf(Links.NodeLink.Props(context), Links.NodeLink.Name);
+        // Without the link, BrokerContext.Send and ToQueue tell their targets and the shard region directly.
+        if (settings.NodeLink) context.Link = system.ActorOf(Links.NodeLink.Props(context), Links.NodeLink.Name);
         system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
         system.ActorOf(MemberLossWatcher.Props(context.Losses), "gearman-member-losses");
         if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues, settings), "gearman-queue-revival");
