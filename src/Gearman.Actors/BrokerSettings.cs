@@ -72,7 +72,7 @@ public sealed record BrokerSettings
     /// removal or was made within this long after it: its answer may have been lost with that member.
     /// </summary>
     public TimeSpan LostRequestGrace { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>The node link and computed queue homes (gearman.node-link); off until a defect in it is found.</summary>
+    /// <summary>The node link and computed queue homes (gearman.node-link); off until death notices are ordered behind it.</summary>
     public bool NodeLink { get; init; }
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
     public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
