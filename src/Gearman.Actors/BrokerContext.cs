@@ -32,9 +32,9 @@ public sealed class BrokerContext
     internal void Send(IActorRef target, object message, IActorRef? sender = null)
     {
         sender ??= ActorCell.GetCurrentSelfOrNoSender();
-        var node = target.Path.Address;
-        if (node.HasLocalScope || Link.IsNobody()) target.Tell(message, sender);
-        else Link.Tell(new Links.Outbound(target, node, message), sender);
+        // Without a link (the default) every reply on the hot path goes straight out, without looking at its path.
+        if (Link.IsNobody() || target.Path.Address is { HasLocalScope: true }) target.Tell(message, sender);
+        else Link.Tell(new Links.Outbound(target, target.Path.Address, message), sender);
     }
 
     /// <summary>A queue command: through the <see cref="Link"/> when the queue's home is another node, else to the shard region.</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Gearman.Actors.Tests.Support;
 using Gearman.Actors.Testing;
 
@@ -86,23 +84,13 @@ public sealed class GearmandCommandLineTests : IDisposable
     public async Task GEARMAND_PORT_is_the_default_port_and_dash_l_none_writes_no_file()
     {
         var port = Ports.Free();
-        var start = new ProcessStartInfo(Server) { RedirectStandardError = true, WorkingDirectory = _dir };
-        foreach (var a in new[] { "-L", "127.0.0.1", "-q", "builtin", "-l", "none" }) start.ArgumentList.Add(a);
-        start.Environment["GEARMAND_PORT"] = port.ToString();
-        using var server = Process.Start(start)!;
-        try
+        var (server, started) = await StartListeningAsync(["-L", "127.0.0.1", "-q", "builtin", "-l", "none"], ("GEARMAND_PORT", port.ToString()));
+        using (server)
         {
-            // The server says it listens on standard error; the port is the one in the environment.
-            string? line;
-            while ((line = await server.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.Contains("event=started")) { }
-            Assert.NotNull(line);
-            Assert.Contains($":{port}", line);
+            // The server says where it listens on standard error; the port is the one in the environment.
+            Assert.Contains($":{port}", started);
             await using var client = await GearmanTestClient.ConnectAsync("127.0.0.1", port);
             Assert.False(File.Exists(Path.Combine(_dir, "none")), "-l none must not create a file named none");
-        }
-        finally
-        {
-            server.Kill();
         }
     }
 
@@ -116,36 +104,46 @@ public sealed class GearmandCommandLineTests : IDisposable
         var port = Ports.Free();
         var function = "libpq_fn_" + Guid.NewGuid().ToString("N");
         string[] line = ["-L", "127.0.0.1", "-p", port.ToString(), "-q", "Postgres", "--libpq-conninfo", conninfo, "--libpq-table", "queue"];
-        using (var server = ToolProcess.StartProgram(Server, line))
+        var (server, _) = await StartListeningAsync(line);
+        using (server)
         {
-            await using var client = await ConnectWhenListeningAsync(port, server);
+            await using var client = await GearmanTestClient.ConnectAsync("127.0.0.1", port);
             await client.SubmitAsync(Cmd.SubmitJobBg, function, "", "kept");
+            server.Kill();
+            await server.WaitForExitAsync();
         }
-        using var again = ToolProcess.StartProgram(Server, line);
-        await using var worker = await ConnectWhenListeningAsync(port, again);
-        worker.Send(Cmd.CanDo, function);
-        var job = await worker.GrabAsync(timeout: TimeSpan.FromSeconds(30));
-        Assert.Equal("kept", job.Text(2));
-        worker.Send(Cmd.WorkComplete, job.Text(0), "");
+        var (again, _) = await StartListeningAsync(line);
+        using (again)
+        {
+            await using var worker = await GearmanTestClient.ConnectAsync("127.0.0.1", port);
+            worker.Send(Cmd.CanDo, function);
+            var job = await worker.GrabAsync(timeout: TimeSpan.FromSeconds(30));
+            Assert.Equal("kept", job.Text(2));
+            worker.Send(Cmd.WorkComplete, job.Text(0), "");
+            again.Kill();
+        }
     }
 
-    /// <summary>Connects once the server has bound its port (ECHO answered), failing if the server exits first.</summary>
-    private static async Task<GearmanTestClient> ConnectWhenListeningAsync(int port, ToolProcess server)
+    /// <summary>
+    /// Starts the server in the foreground and returns once it logs <c>event=started</c> (it listens then), with that
+    /// line; the caller kills it (SIGKILL).
+    /// </summary>
+    private async Task<(Process Server, string Started)> StartListeningAsync(string[] args, (string Name, string Value)? env = null)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        var start = new ProcessStartInfo(Server) { RedirectStandardError = true, WorkingDirectory = _dir };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        if (env is { } e) start.Environment[e.Name] = e.Value;
+        var server = Process.Start(start)!;
+        string? line;
+        while ((line = await server.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.Contains("event=started")) { }
+        if (line is null)
         {
-            Assert.False(server.HasExited, "the server exited before it listened");
-            try
-            {
-                return await GearmanTestClient.ConnectAsync("127.0.0.1", port);
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                // Not bound yet: the connect itself is what is waited on, with a short pause between tries.
-                await Task.Delay(100);
-            }
+            server.Dispose();
+            Assert.Fail("the server exited before it listened");
         }
+        // Keep reading, so that its logging never blocks on a full pipe.
+        _ = server.StandardError.ReadToEndAsync();
+        return (server, line!);
     }
 
     [Theory]
