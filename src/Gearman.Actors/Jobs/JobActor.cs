@@ -20,6 +20,9 @@ public sealed class JobActor : UntypedActor, IWithTimers
         public static readonly TimedOut Instance = new();
     }
 
+    /// <summary>Longer than a link takes to deliver a batch between live nodes; a dead node is downed long before.</summary>
+    private static readonly TimeSpan FenceTimeout = TimeSpan.FromSeconds(10);
+
     private readonly IActorRef _queue;
     private readonly BrokerContext _ctx;
     private readonly BrokerSettings _settings;
@@ -31,6 +34,11 @@ public sealed class JobActor : UntypedActor, IWithTimers
     private string _denominator = "0";
     /// <summary>The worker of the current or last job; still watched between jobs, as the next job often goes to it again.</summary>
     private IActorRef _worker = ActorRefs.Nobody;
+    /// <summary>
+    /// Set while a death notice of <see cref="_worker"/> on another node waits for its fence (<see cref="AwaitFence"/>):
+    /// the handle of the job it came during.
+    /// </summary>
+    private string? _fence;
 
     public JobActor(IActorRef queue, BrokerContext ctx)
     {
@@ -53,6 +61,8 @@ public sealed class JobActor : UntypedActor, IWithTimers
 
     private void Start(RunJob run)
     {
+        // A worker whose death notice is still fenced is gone: watching it again delivers the notice again.
+        if (_fence is not null) (_fence, _worker) = (null, ActorRefs.Nobody);
         if (!run.Worker.Equals(_worker))
         {
             if (!_worker.IsNobody()) Context.Unwatch(_worker);
@@ -109,7 +119,13 @@ public sealed class JobActor : UntypedActor, IWithTimers
                 Finish(Returned(handle));
                 break;
             case Terminated t when t.ActorRef.Equals(_worker):
+                if (AwaitFence(t, handle)) break;
                 _worker = ActorRefs.Nobody;
+                Finish(Returned(handle));
+                break;
+            case Links.Fenced f when f.Token == _fence:
+                // Every message the dead worker sent came before this, and none ended the job: it goes back.
+                (_fence, _worker) = (null, ActorRefs.Nobody);
                 Finish(Returned(handle));
                 break;
             case TimedOut:
@@ -123,6 +139,23 @@ public sealed class JobActor : UntypedActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>
+    /// With the node link, a worker on another node sends its WORK_* packets through the links, but Akka sends its
+    /// death notice straight over the remote connection, so the notice can arrive before the worker's last result.
+    /// A worker that sends WORK_COMPLETE and hangs up at once (the gearman tool's <c>-c 1</c>) would have its finished
+    /// job run again and its client wait for nothing. So a notice from another node is acted on only once a fence sent
+    /// through the links comes back. A lost node (AddressTerminated) has nothing more to deliver; if the fence itself
+    /// is lost with its node, the timer answers in its place.
+    /// </summary>
+    private bool AwaitFence(Terminated t, string handle)
+    {
+        if (t.AddressTerminated || _ctx.Link.IsNobody() || t.ActorRef.Path.Address.HasLocalScope) return false;
+        _fence = handle;
+        _ctx.Link.Tell(new Links.LinkFence(t.ActorRef.Path.Address, handle));
+        Timers.StartSingleTimer("fence", new Links.Fenced(handle), FenceTimeout);
+        return true;
     }
 
     private void Relay(WorkEvent e)
@@ -160,6 +193,10 @@ public sealed class JobActor : UntypedActor, IWithTimers
                 break;
             case Terminated t when t.ActorRef.Equals(_worker):
                 _worker = ActorRefs.Nobody;
+                break;
+            case Links.Fenced f when f.Token == _fence:
+                // The job ended while its worker's death notice was fenced (its WORK_COMPLETE came first).
+                (_fence, _worker) = (null, ActorRefs.Nobody);
                 break;
             // Everything else is about a job that has ended, and is dropped here.
         }

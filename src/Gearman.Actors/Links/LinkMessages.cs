@@ -24,3 +24,17 @@ internal sealed class FlushLinks
     public static readonly FlushLinks Instance = new();
     private FlushLinks() { }
 }
+
+/// <summary>
+/// To this node's <see cref="NodeLink"/>: answer the sender with <see cref="Fenced"/> once everything that
+/// <see cref="Node"/>'s link was given before it sees this request has arrived here. An actor sends it on a death
+/// notice from that node before acting on it, because the notice does not go through the links and can overtake a
+/// dead actor's last messages (a worker's WORK_COMPLETE just before it hung up).
+/// </summary>
+internal sealed record LinkFence(Address Node, string Token);
+
+/// <summary>A <see cref="LinkFence"/> on its way to the other node's link, which sends <see cref="Fenced"/> back to its sender.</summary>
+internal sealed record FenceProbe(string Token);
+
+/// <summary>The answer to <see cref="LinkFence"/>: every message the other node's link held for this node has been delivered.</summary>
+internal sealed record Fenced(string Token);

@@ -37,15 +37,7 @@ internal sealed class NodeLink : UntypedActor
         switch (message)
         {
             case Outbound o:
-                var peer = PeerOf(o.Node);
-                var size = SizeOf(o.Message);
-                if (peer.Bytes + size > BatchBytes) peer.Send();
-                peer.Add(new LinkItem(o.Target, Sender, o.Message), size);
-                if (!_flushPending)
-                {
-                    _flushPending = true;
-                    Self.Tell(FlushLinks.Instance);
-                }
+                Enqueue(o.Node, new LinkItem(o.Target, Sender, o.Message), SizeOf(o.Message));
                 break;
             case FlushLinks:
                 _flushPending = false;
@@ -53,12 +45,33 @@ internal sealed class NodeLink : UntypedActor
                 break;
             case LinkBatch batch:
                 foreach (var item in batch.Items)
-                    (item.Target ?? _ctx.Queues).Tell(item.Message, item.Sender);
+                {
+                    // Whatever this node's actors gave this link before the probe arrived is already queued here,
+                    // or went out earlier, so the answer reaches the asker after all of it.
+                    if (item.Message is FenceProbe probe && item.Sender is { } asker)
+                        Enqueue(asker.Path.Address, new LinkItem(asker, null, new Fenced(probe.Token)), SizeOf(probe));
+                    else
+                        (item.Target ?? _ctx.Queues).Tell(item.Message, item.Sender);
+                }
+                break;
+            case LinkFence f:
+                Enqueue(f.Node, new LinkItem(null, Sender, new FenceProbe(f.Token)), SizeOf(f));
                 break;
             default:
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>Adds <paramref name="item"/> to the next batch for <paramref name="node"/>, which goes out once the mailbox is drained.</summary>
+    private void Enqueue(Address node, LinkItem item, long size)
+    {
+        var peer = PeerOf(node);
+        if (peer.Bytes + size > BatchBytes) peer.Send();
+        peer.Add(item, size);
+        if (_flushPending) return;
+        _flushPending = true;
+        Self.Tell(FlushLinks.Instance);
     }
 
     private Peer PeerOf(Address node)

@@ -70,6 +70,8 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         ListNode => "LN",
         NodeListing => "NL",
         Links.LinkBatch => "LB",
+        Links.FenceProbe => "FP",
+        Links.Fenced => "FE",
         _ => throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o)),
     };
 
@@ -148,6 +150,8 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 w.Byte((byte)m.Type); w.String(m.Handle); w.Bytes(m.Data); w.String(m.Numerator); w.String(m.Denominator); w.Long(m.AckSeq);
                 break;
             case JobRevoked m: w.String(m.Handle); break;
+            case Links.FenceProbe m: w.String(m.Token); break;
+            case Links.Fenced m: w.String(m.Token); break;
             case ReleaseJob m: w.String(m.Handle); break;
             case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
             case WorkAvailable m: w.String(m.Function); break;
@@ -261,6 +265,8 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "AT": return new AdminText(r.Long(), r.String());
             case "WE": return new WorkEvent((PacketType)r.Byte(), r.String(), r.Bytes(), r.String(), r.String(), r.Long());
             case "JR": return new JobRevoked(r.String());
+            case "FP": return new Links.FenceProbe(r.String());
+            case "FE": return new Links.Fenced(r.String());
             case "RJ": return new ReleaseJob(r.String());
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
             case "WA": return new WorkAvailable(r.String());

@@ -4,11 +4,16 @@ using Gearman.Actors.Tests.Support;
 namespace Gearman.Actors.Tests.MultiNode;
 
 /// <summary>Any node serves any client: routing, status, priority, coalescing and admin across three nodes.</summary>
-public sealed class ClusterRoutingTests : IClassFixture<ThreeNodeCluster>
+public sealed class ClusterRoutingTests(ThreeNodeCluster cluster) : ClusterRoutingContract(cluster), IClassFixture<ThreeNodeCluster>;
+
+/// <summary>The same with the node link on, where broker messages between nodes go in batches.</summary>
+public sealed class LinkedClusterRoutingTests(LinkedThreeNodeCluster cluster) : ClusterRoutingContract(cluster), IClassFixture<LinkedThreeNodeCluster>;
+
+public abstract class ClusterRoutingContract
 {
     private readonly ThreeNodeCluster _cluster;
 
-    public ClusterRoutingTests(ThreeNodeCluster cluster) => _cluster = cluster;
+    protected ClusterRoutingContract(ThreeNodeCluster cluster) => _cluster = cluster;
 
     [Fact]
     public async Task A_worker_on_one_node_runs_a_job_submitted_on_another_whose_queue_lives_on_the_third()

@@ -101,6 +101,9 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
             new(client, worker, new JobAccepted(1, "H:x:1")),
             new(worker, ActorRefs.NoSender, new JobAssigned(2, GrabKind.All, "H:x:1", "f", "u", "", data, client)),
             new(client, Sys.DeadLetters, new WorkEvent(PacketType.WorkComplete, "H:x:1", data)),
+            // The fence a job actor sends through the links on a worker's death notice, and its answer.
+            new(null, client, new Gearman.Actors.Links.FenceProbe("H:x:1")),
+            new(client, ActorRefs.NoSender, new Gearman.Actors.Links.Fenced("H:x:1")),
         };
         var (envelopes, submits, completes) = (serializer.Traffic.EnvelopesSent, serializer.Traffic.SentCount("S"), serializer.Traffic.SentCount("WE"));
 
@@ -113,7 +116,7 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(items[i].Target, copy.Items[i].Target);
             Assert.Equal(Describe(items[i].Message), Describe(copy.Items[i].Message));
         }
-        Assert.Equal(new[] { client, worker, ActorRefs.NoSender, ActorRefs.NoSender }, copy.Items.Select(i => i.Sender));
+        Assert.Equal(new[] { client, worker, ActorRefs.NoSender, ActorRefs.NoSender, client, ActorRefs.NoSender }, copy.Items.Select(i => i.Sender));
         Assert.Equal(data.ToArray(), ((WorkEvent)copy.Items[3].Message).Data.ToArray());
         // One Akka.Remote message, and each broker message inside it counted under its own type.
         Assert.Equal((envelopes + 1, submits + 1, completes + 1),

@@ -13,9 +13,12 @@ namespace Gearman.Actors.Tests.MultiNode;
 /// Three broker nodes in this process, each its own ActorSystem on loopback ports, joined into one cluster.
 /// Node names are "a", "b" and "c", so a job handle says which node's queue allocated it.
 /// </summary>
-public sealed class ThreeNodeCluster : IAsyncLifetime
+public class ThreeNodeCluster : IAsyncLifetime
 {
     public static readonly string[] Names = { "a", "b", "c" };
+
+    /// <summary>Settings every node of the cluster adds to the broker's defaults.</summary>
+    protected virtual string Settings => "";
 
     public List<(ActorSystem System, GearmanBroker Broker, int Port)> Nodes { get; } = new();
 
@@ -32,6 +35,7 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
                 akka.loglevel = WARNING
                 akka.remote.dot-netty.tcp.port = {{clusterPorts[i]}}
                 akka.cluster.seed-nodes = ["{{seed}}"]
+                {{Settings}}
                 """).WithFallback(GearmanBroker.DefaultConfig);
             var system = ActorSystem.Create("gearman", config);
             starts.Add(GearmanBroker.StartAsync(system, BrokerSettings.FromConfig(config), cts.Token));
@@ -80,4 +84,10 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
         }
         throw new InvalidOperationException($"no function landed on node {Names[node]} in 400 tries");
     }
+}
+
+/// <summary>The three nodes with the node link on (gearman.node-link): broker messages between nodes go in batches.</summary>
+public sealed class LinkedThreeNodeCluster : ThreeNodeCluster
+{
+    protected override string Settings => "gearman.node-link = on";
 }
