@@ -89,7 +89,9 @@ root.SetAction(async (parse, cancel) =>
     try
     {
         var broker = await GearmanBroker.StartAsync(system, BrokerSettings.FromConfig(config), cancel);
-        system.Log.Info("event=started endpoint={0} version={1}", broker.Endpoint, broker.Context.Settings.Version);
+        var started = broker.Context.Settings;
+        system.Log.Info("event=started endpoint={0} version={1} queue_type={2} node_link={3}", broker.Endpoint, started.Version,
+            started.QueueType, started.NodeLink ? "on" : "off");
         Daemon.Ready();
     }
     catch (Exception ex)

@@ -72,8 +72,8 @@ public sealed record BrokerSettings
     /// removal or was made within this long after it: its answer may have been lost with that member.
     /// </summary>
     public TimeSpan LostRequestGrace { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>The node link and computed queue homes (gearman.node-link); off until death notices are ordered behind it.</summary>
-    public bool NodeLink { get; init; }
+    /// <summary>The node link and computed queue homes (gearman.node-link): broker messages between nodes go in batches.</summary>
+    public bool NodeLink { get; init; } = true;
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
     public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -7,7 +7,7 @@ namespace Gearman.Actors.Tests.Actors;
 
 public sealed class EpochTests : QueueTestKit
 {
-    private static readonly TimeSpan DueWithin = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan DueWithin = TimeSpan.FromSeconds(10);
 
     [Fact]
     public void Future_epoch_job_is_not_grabbable_then_wakes_a_sleeper_when_due()
