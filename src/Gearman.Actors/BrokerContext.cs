@@ -25,6 +25,12 @@ public sealed class BrokerContext
     /// <summary>This node's <see cref="Links.NodeLink"/>, which batches broker messages to other nodes; set once the broker has started.</summary>
     internal IActorRef Link { get; set; } = ActorRefs.Nobody;
 
+    /// <summary>This node's <see cref="Links.Placement"/>, told of worker registrations; with the link only.</summary>
+    internal IActorRef Placer { get; set; } = ActorRefs.Nobody;
+
+    /// <summary>Each shard's preferred home, published by <see cref="Placer"/>.</summary>
+    internal Links.QueuePlacement Placement { get; } = new();
+
     /// <summary>
     /// Sends a broker message: at once to an actor on this node, through the <see cref="Link"/> to one on another node.
     /// Every broker message to another node's actor goes this way, so messages between two actors keep their order.

@@ -74,6 +74,8 @@ public sealed record BrokerSettings
     public TimeSpan LostRequestGrace { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>The node link and computed queue homes (gearman.node-link): broker messages between nodes go in batches.</summary>
     public bool NodeLink { get; init; } = true;
+    /// <summary>With the link, each queue moves to the node with the most of its workers (gearman.queues-follow-workers).</summary>
+    public bool QueuesFollowWorkers { get; init; } = true;
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
     public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -152,6 +154,7 @@ public sealed record BrokerSettings
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
             LostRequestGrace = c.GetTimeSpan("lost-request-grace", d.LostRequestGrace),
             NodeLink = c.GetBoolean("node-link", d.NodeLink),
+            QueuesFollowWorkers = c.GetBoolean("queues-follow-workers", d.QueuesFollowWorkers),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
             MaxJobs = Math.Max(0, c.GetLong("max-jobs", d.MaxJobs)),
             MaxCrossNodePayload = root.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") is long frame and > 2 * CrossNodeEnvelope

@@ -83,11 +83,15 @@ public sealed class GearmanBroker
             ClusterShardingSettings.Create(system),
             new QueueMessageExtractor(),
             settings.NodeLink
-                ? new Links.HomeAllocation()
+                ? new Links.HomeAllocation(context.Placement)
                 : ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 10, relativeLimit: 0.1),
             HandOff.Instance);
         // Without the link, BrokerContext.Send and ToQueue tell their targets and the shard region directly.
-        if (settings.NodeLink) context.Link = system.ActorOf(Links.NodeLink.Props(context), Links.NodeLink.Name);
+        if (settings.NodeLink)
+        {
+            context.Link = system.ActorOf(Links.NodeLink.Props(context), Links.NodeLink.Name);
+            if (settings.QueuesFollowWorkers) context.Placer = system.ActorOf(Links.Placement.Props(context), Links.Placement.Name);
+        }
         system.ActorOf(NodeDirectoryActor.Props(context), NodeDirectoryActor.Name);
         system.ActorOf(MemberLossWatcher.Props(context.Losses), "gearman-member-losses");
         if (settings.Durable) system.ActorOf(Persistence.QueueRevival.Props(context.Queues, settings), "gearman-queue-revival");

@@ -14,7 +14,10 @@ internal sealed class HomeAllocation : IActorSystemDependentAllocationStrategy
 {
     private const int MaxMoves = 10;
 
+    private readonly QueuePlacement _placement;
     private Cluster? _cluster;
+
+    public HomeAllocation(QueuePlacement placement) => _placement = placement;
 
     public void Start(ActorSystem system) => _cluster = Cluster.Get(system);
 
@@ -23,7 +26,7 @@ internal sealed class HomeAllocation : IActorSystemDependentAllocationStrategy
     {
         var regions = UpRegions(currentShardAllocations);
         if (regions.Count == 0) return Task.FromResult(requester);
-        var home = QueueHomes.HomeOf(shardId, regions.Keys.ToList());
+        var home = QueueHomes.HomeOf(shardId, regions.Keys.ToList(), _placement.Preferred);
         return Task.FromResult(regions[home]);
     }
 
@@ -31,7 +34,7 @@ internal sealed class HomeAllocation : IActorSystemDependentAllocationStrategy
         IImmutableSet<string> rebalanceInProgress)
     {
         var regions = UpRegions(currentShardAllocations);
-        var nodes = regions.Keys.ToList();
+        var (nodes, preferred) = (regions.Keys.ToList(), _placement.Preferred);
         var moves = ImmutableHashSet.CreateBuilder<string>();
         if (nodes.Count == 0) return Task.FromResult<IImmutableSet<string>>(moves.ToImmutable());
         foreach (var (region, shards) in currentShardAllocations)
@@ -40,7 +43,7 @@ internal sealed class HomeAllocation : IActorSystemDependentAllocationStrategy
             foreach (var shard in shards)
             {
                 if (moves.Count + rebalanceInProgress.Count >= MaxMoves) return Task.FromResult<IImmutableSet<string>>(moves.ToImmutable());
-                if (!rebalanceInProgress.Contains(shard) && !QueueHomes.HomeOf(shard, nodes).Equals(at)) moves.Add(shard);
+                if (!rebalanceInProgress.Contains(shard) && !QueueHomes.HomeOf(shard, nodes, preferred).Equals(at)) moves.Add(shard);
             }
         }
         return Task.FromResult<IImmutableSet<string>>(moves.ToImmutable());

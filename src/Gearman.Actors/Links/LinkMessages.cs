@@ -38,3 +38,12 @@ internal sealed record FenceProbe(string Token);
 
 /// <summary>The answer to <see cref="LinkFence"/>: every message the other node's link held for this node has been delivered.</summary>
 internal sealed record Fenced(string Token);
+
+/// <summary>From a worker's connection to this node's <see cref="Placement"/>: it registered the function (CAN_DO).</summary>
+internal sealed record WorkerCanDo(string Function);
+
+/// <summary>From a worker's connection to this node's <see cref="Placement"/>: it no longer does the function.</summary>
+internal sealed record WorkerCantDo(string Function);
+
+/// <summary>From one node's <see cref="Placement"/> to another's: how many workers on the sender's node do the shard's functions.</summary>
+internal sealed record ShardWorkers(string Shard, int Workers);

@@ -88,6 +88,7 @@ internal sealed class NodeLink : UntypedActor
         JobAssigned m => m.Data.Length,
         WorkEvent m => m.Data.Length,
         RestoreJob m => m.Data.Length,
+        RestoreJobs m => m.Jobs.Sum(j => j.Data.Length + 256L),
         _ => 0,
     };
 

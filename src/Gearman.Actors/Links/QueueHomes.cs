@@ -19,13 +19,14 @@ internal sealed class QueueHomes
     private static readonly QueueMessageExtractor Extractor = new();
 
     private readonly ActorSystem _system;
+    private readonly QueuePlacement _placement;
     /// <summary>Taken on first use: a node without a link (an actor test's system) never asks.</summary>
     private Cluster? _cluster;
     private readonly Dictionary<string, string> _shards = new(StringComparer.Ordinal);
     private ImmutableSortedSet<Member>? _members;
     private Address[] _up = [];
 
-    public QueueHomes(ActorSystem system) => _system = system;
+    public QueueHomes(ActorSystem system, QueuePlacement placement) => (_system, _placement) = (system, placement);
 
     /// <summary>The node of <paramref name="function"/>'s queue when that is another node; null when it is this one.</summary>
     public Address? RemoteHomeOf(string function)
@@ -43,12 +44,24 @@ internal sealed class QueueHomes
             if (_shards.Count > 4096) _shards.Clear();
             _shards[function] = shard = Extractor.ShardId(QueueMessageExtractor.EntityIdOf(function));
         }
-        var home = HomeOf(shard, _up);
+        var home = HomeOf(shard, _up, _placement.Preferred);
         return home.Equals(_cluster.SelfAddress) ? null : home;
     }
 
-    /// <summary>The member of <paramref name="nodes"/> (at least one) that is <paramref name="shard"/>'s home.</summary>
-    public static Address HomeOf(string shard, IReadOnlyList<Address> nodes)
+    /// <summary>
+    /// The member of <paramref name="nodes"/> (at least one) that is <paramref name="shard"/>'s home: its preferred
+    /// home (with its workers, <see cref="Placement"/>) when that is one of them, else its rendezvous home.
+    /// </summary>
+    public static Address HomeOf(string shard, IReadOnlyList<Address> nodes, IReadOnlyDictionary<string, Address> preferred)
+    {
+        if (preferred.TryGetValue(shard, out var home))
+            for (var i = 0; i < nodes.Count; i++)
+                if (nodes[i].Equals(home)) return home;
+        return RendezvousHome(shard, nodes);
+    }
+
+    /// <summary>The member of <paramref name="nodes"/> (at least one) with the highest <see cref="Score"/> for <paramref name="shard"/>.</summary>
+    public static Address RendezvousHome(string shard, IReadOnlyList<Address> nodes)
     {
         var best = nodes[0];
         var bestScore = Score(shard, best);

@@ -60,6 +60,7 @@ public sealed partial class Connection
     private void OnCanDo(string function, int timeoutMs)
     {
         var isNew = _abilities.Add(function, timeoutMs);
+        if (isNew && !_ctx.Placer.IsNobody()) _ctx.Placer.Tell(new Links.WorkerCanDo(function));
         if (isNew && _abilities.Count == 2)
         {
             // The first function was registered without notices; from now on grabs rely on them.
@@ -111,6 +112,7 @@ public sealed partial class Connection
     private void OnCantDo(string function)
     {
         if (!_abilities.Remove(function, out var a)) return;
+        if (!_ctx.Placer.IsNobody()) _ctx.Placer.Tell(new Links.WorkerCantDo(function));
         if (a.Queue is not null) Context.Unwatch(a.Queue);
         _ctx.ToQueue(new UnregisterWorker(function, Self), Self, Homes);
         ReleaseHeldJobs(function);
@@ -124,6 +126,7 @@ public sealed partial class Connection
         {
             if (a.Queue is not null) Context.Unwatch(a.Queue);
             _ctx.ToQueue(new UnregisterWorker(a.Function, Self), Self, Homes);
+            if (!_ctx.Placer.IsNobody()) _ctx.Placer.Tell(new Links.WorkerCantDo(a.Function));
             ReleaseHeldJobs(a.Function);
         }
         _abilities.Clear();

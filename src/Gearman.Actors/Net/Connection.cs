@@ -65,7 +65,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private Links.QueueHomes Homes => _homes ??= new Links.QueueHomes(Context.System);
+    private Links.QueueHomes Homes => _homes ??= new Links.QueueHomes(Context.System, _ctx.Placement);
 
     public static Props Props(BrokerContext ctx, IActorRef socket, EndPoint remote) =>
         Akka.Actor.Props.Create(() => new Connection(ctx, socket, remote));

@@ -9,13 +9,33 @@ namespace Gearman.Actors.Queues;
 // Jobs arriving with their handles already given: recovered from the store, or handed over by the queue's former home.
 public sealed partial class FunctionQueue
 {
+    private sealed class AskRunningBack
+    {
+        public static readonly AskRunningBack Instance = new();
+    }
+
+    /// <summary>How long a moving queue lets its running jobs end before it asks them back.</summary>
+    private static readonly TimeSpan HandOffGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>Jobs per <see cref="RestoreJobs"/>: a queue of a million jobs moves in a thousand messages.</summary>
+    private const int RestoreBatchJobs = 1000;
+
+    /// <summary>Payload bytes per <see cref="RestoreJobs"/>, past which a batch goes (a larger job goes alone).</summary>
+    private const long RestoreBatchBytes = 1 << 20;
+
     /// <summary>
     /// The shard moves to another node: every job goes to the queue's next home through the region, which holds
-    /// the messages until that home is ready. Jobs a worker was running go back as waiting jobs, so they may run
-    /// twice (at-least-once); waiting jobs move exactly. Workers register again when they see this queue stop.
-    /// A running job's listeners are its job actor's to know, so the queue first asks each running job back
-    /// (<see cref="GiveBackJob"/>) and sends the jobs on once every one has returned or ended.
+    /// the messages until that home is ready. Waiting jobs move exactly. Running jobs are first given
+    /// <see cref="HandOffGrace"/> to end where they run; those still running then are asked back
+    /// (<see cref="GiveBackJob"/>) and go on as waiting jobs, so they may run twice (at-least-once). Workers register
+    /// again when they see this queue stop. A running job's listeners are its job actor's to know, so the jobs go on
+    /// once every running one has ended or returned.
     /// </summary>
+    /// <remarks>
+    /// A queue moves when its workers are on another node (<see cref="Links.Placement"/>), so a busy queue moves while
+    /// its workers run jobs. Asked back at once, every one of them ran again at the next home: a worker's side effects
+    /// twice, for no failure at all. Short jobs end within the grace; the shard's other queues wait that long at most.
+    /// </remarks>
     private void OnHandOff()
     {
         // A node that shuts down alone has no next home for its jobs; sending them would only stall the shutdown.
@@ -28,15 +48,12 @@ public sealed partial class FunctionQueue
         }
         _handingOff = true;
         foreach (var job in _jobs.Values)
-        {
-            if (job.Runner is not { } runner) continue;
-            runner.Tell(GiveBackJob.Instance);
-            _runningAskedBack++;
-        }
+            if (job.Runner is not null) _runningAskedBack++;
         if (_runningAskedBack == 0) SendJobsOn();
+        else Timers.StartSingleTimer("hand-off", AskRunningBack.Instance, HandOffGrace);
     }
 
-    /// <summary>While handing off: only the running jobs' answers are handled here; commands go on to the next home.</summary>
+    /// <summary>While handing off: only the running jobs' answers are handled here; commands go on to the next home, after the jobs.</summary>
     private void HandingOff(object message)
     {
         switch (message)
@@ -47,26 +64,46 @@ public sealed partial class FunctionQueue
             case JobReturned m:
                 OnJobReturned(m);
                 break;
+            case AskRunningBack:
+                foreach (var job in _jobs.Values) job.Runner?.Tell(GiveBackJob.Instance);
+                return;
             case IQueueCommand when _sharded:
-                _ctx.Queues.Forward(message);
+                if (_heldForNextHome is not null) _heldForNextHome.Add((message, Sender));
+                else _ctx.Queues.Forward(message);
                 return;
             default:
                 return;
         }
         // A job that ended on its own just before it was asked back answers with JobEnded, and GiveBackJob then
         // reaches an idle actor, which ignores it: either way each running job answers once.
-        if (--_runningAskedBack == 0) SendJobsOn();
+        if (--_runningAskedBack == 0)
+        {
+            Timers.Cancel("hand-off");
+            SendJobsOn();
+        }
     }
 
     private void SendJobsOn()
     {
         _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
-        // Durable jobs are in the shared journal, where the next home recovers them; only the rest travel.
+        // Durable jobs are in the shared journal, where the next home recovers them; only the rest travel, in
+        // batches of up to RestoreBatchJobs jobs or about RestoreBatchBytes of payload.
+        var batch = new List<RestoreJob>();
+        long bytes = 0;
         foreach (var job in _jobs.Values.Where(j => _store is null || !j.Background))
         {
-            _ctx.Queues.Tell(new RestoreJob(_function, job.Handle, job.Unique, job.UniqueKey, job.Data, job.Priority,
+            if (batch.Count > 0 && (batch.Count == RestoreBatchJobs || bytes + job.Data.Length > RestoreBatchBytes))
+            {
+                _ctx.Queues.Tell(new RestoreJobs(_function, batch));
+                (batch, bytes) = (new List<RestoreJob>(), 0);
+            }
+            batch.Add(new RestoreJob(_function, job.Handle, job.Unique, job.UniqueKey, job.Data, job.Priority,
                 job.Background, job.WhenEpoch, job.Reducer, job.Listeners.ToArray(), job.Retries));
+            bytes += job.Data.Length;
         }
+        if (batch.Count > 0) _ctx.Queues.Tell(new RestoreJobs(_function, batch));
+        foreach (var (command, sender) in _heldForNextHome!) _ctx.Queues.Tell(command, sender);
+        _heldForNextHome = null;
         StopWhenWritten();
     }
 

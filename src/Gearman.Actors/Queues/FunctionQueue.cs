@@ -40,8 +40,13 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private bool _stopWhenWritten;
     /// <summary>Handing the shard off: commands go to the next home while running jobs are asked back.</summary>
     private bool _handingOff;
-    /// <summary>Running jobs asked back during a hand-off that have not answered yet.</summary>
+    /// <summary>Running jobs a hand-off still waits for: to end within its grace, or once asked back, to return.</summary>
     private int _runningAskedBack;
+    /// <summary>
+    /// Commands that came during a hand-off before the jobs were sent on, with their senders: they follow the jobs, so
+    /// that a cancel or a status query finds at the next home the job it names. Null once the jobs have gone.
+    /// </summary>
+    private List<(object Command, IActorRef Sender)>? _heldForNextHome = new();
     /// <summary>The journal of this queue's background jobs; null when jobs live in memory only.</summary>
     private IActorRef? _store;
     /// <summary>What goes to <see cref="_store"/> next; null when jobs live in memory only.</summary>
@@ -173,6 +178,9 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
                 break;
             case DropFunction m: OnDrop(m); break;
             case RestoreJob m: OnRestore(m); break;
+            case RestoreJobs m:
+                foreach (var job in m.Jobs) OnRestore(job);
+                break;
             case RestoreQueue m:
                 Create(m.Function);
                 (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.MaxHigh, m.MaxNormal, m.MaxLow);

@@ -77,5 +77,12 @@ public sealed record RestoreJob(
     IReadOnlyList<IActorRef> Listeners,
     int Retries) : IQueueCommand;
 
+/// <summary>
+/// Jobs of a queue that hands its shard off, several per message: the shard region buffers every message for a shard
+/// whose home is being decided, and drops what passes its buffer (akka.cluster.sharding.buffer-size, 100,000
+/// messages, for all shards of the node), so a long queue sent one job per message lost its tail.
+/// </summary>
+public sealed record RestoreJobs(string Function, IReadOnlyList<RestoreJob> Jobs) : IQueueCommand;
+
 /// <summary>A function's own settings, carried to its next home with the jobs.</summary>
 public sealed record RestoreQueue(string Function, int MaxHigh, int MaxNormal, int MaxLow) : IQueueCommand;

@@ -60,6 +60,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         WorkAvailable => "WA",
         RestoreJob => "RSJ",
         RestoreQueue => "RSQ",
+        RestoreJobs => "RSJS",
         JobMoved => "JM",
         Persistence.JobStored => "PJS",
         Persistence.JobsRemoved => "PJR",
@@ -72,6 +73,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         Links.LinkBatch => "LB",
         Links.FenceProbe => "FP",
         Links.Fenced => "FE",
+        Links.ShardWorkers => "SW",
         _ => throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o)),
     };
 
@@ -152,6 +154,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case JobRevoked m: w.String(m.Handle); break;
             case Links.FenceProbe m: w.String(m.Token); break;
             case Links.Fenced m: w.String(m.Token); break;
+            case Links.ShardWorkers m: w.String(m.Shard); w.Int(m.Workers); break;
             case ReleaseJob m: w.String(m.Handle); break;
             case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
             case WorkAvailable m: w.String(m.Function); break;
@@ -163,6 +166,10 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 w.Int(m.Retries);
                 break;
             case RestoreQueue m: w.String(m.Function); w.Int(m.MaxHigh); w.Int(m.MaxNormal); w.Int(m.MaxLow); break;
+            case RestoreJobs m:
+                w.String(m.Function); w.Int(m.Jobs.Count);
+                foreach (var job in m.Jobs) Write(w, job);
+                break;
             case JobMoved m: w.String(m.Handle); break;
             case Persistence.JobStored m: WriteStored(w, m.Job); break;
             case Persistence.JobsRemoved m:
@@ -267,18 +274,19 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "JR": return new JobRevoked(r.String());
             case "FP": return new Links.FenceProbe(r.String());
             case "FE": return new Links.Fenced(r.String());
+            case "SW": return new Links.ShardWorkers(r.String(), r.Int());
             case "RJ": return new ReleaseJob(r.String());
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
             case "WA": return new WorkAvailable(r.String());
-            case "RSJ":
-            {
-                var (function, handle, unique, key, data) = (r.String(), r.String(), r.String(), r.NullableString(), r.Bytes());
-                var (priority, background, when, reducer) = ((Priority)r.Byte(), r.Bool(), r.Long(), r.String());
-                var listeners = new IActorRef[r.Int()];
-                for (var i = 0; i < listeners.Length; i++) listeners[i] = r.Ref();
-                return new RestoreJob(function, handle, unique, key, data, priority, background, when, reducer, listeners, r.Int());
-            }
+            case "RSJ": return ReadRestoreJob(ref r);
             case "RSQ": return new RestoreQueue(r.String(), r.Int(), r.Int(), r.Int());
+            case "RSJS":
+            {
+                var function = r.String();
+                var jobs = new RestoreJob[r.Int()];
+                for (var i = 0; i < jobs.Length; i++) jobs[i] = ReadRestoreJob(ref r);
+                return new RestoreJobs(function, jobs);
+            }
             case "JM": return new JobMoved(r.String());
             case "PJS": return new Persistence.JobStored(ReadStored(ref r));
             case "PJR":
@@ -324,6 +332,15 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         }
     }
 
+    private static RestoreJob ReadRestoreJob(ref WireReader r)
+    {
+        var (function, handle, unique, key, data) = (r.String(), r.String(), r.String(), r.NullableString(), r.Bytes());
+        var (priority, background, when, reducer) = ((Priority)r.Byte(), r.Bool(), r.Long(), r.String());
+        var listeners = new IActorRef[r.Int()];
+        for (var i = 0; i < listeners.Length; i++) listeners[i] = r.Ref();
+        return new RestoreJob(function, handle, unique, key, data, priority, background, when, reducer, listeners, r.Int());
+    }
+
     /// <summary>
     /// The exact size of the journal's events and snapshots, which carry whole batches of jobs (a snapshot of a long
     /// queue is megabytes): writing them into a buffer of that size skips the doublings and the final copy.
@@ -344,6 +361,12 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 var size = 4;
                 foreach (var j in m.Jobs) size += (int)Math.Min(StoredSize(j), int.MaxValue / 2);
                 return size;
+            }
+            case RestoreJobs m:
+            {
+                long size = 64;
+                foreach (var j in m.Jobs) size += Links.NodeLink.SizeOf(j);
+                return (int)Math.Min(size, 1 << 26);
             }
             case Links.LinkBatch m:
             {

@@ -25,7 +25,7 @@ internal sealed class RemoteTraffic
     internal static readonly string[] Manifests =
     {
         "S", "JA", "SR", "RW", "UW", "WS", "W", "WA", "G", "JAS", "NJ", "WE", "ACK", "JR", "RJ", "WR", "LG",
-        "GJS", "GUS", "JS", "US", "CJ", "SMQ", "CF", "DF", "GQS", "QS", "AT", "L", "LD", "LN", "NL", "RSJ", "RSQ", "JM", "FP", "FE",
+        "GJS", "GUS", "JS", "US", "CJ", "SMQ", "CF", "DF", "GQS", "QS", "AT", "L", "LD", "LN", "NL", "RSJ", "RSJS", "RSQ", "JM", "FP", "FE", "SW",
     };
 
     /// <summary>The journal's events and snapshot: serialized by the same serializer, but for the store.</summary>

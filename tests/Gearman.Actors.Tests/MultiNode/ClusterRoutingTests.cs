@@ -4,10 +4,14 @@ using Gearman.Actors.Tests.Support;
 namespace Gearman.Actors.Tests.MultiNode;
 
 /// <summary>Any node serves any client: routing, status, priority, coalescing and admin across three nodes.</summary>
-public sealed class ClusterRoutingTests(ThreeNodeCluster cluster) : ClusterRoutingContract(cluster), IClassFixture<ThreeNodeCluster>;
+/// <remarks>Without the node link, each broker message between nodes crosses on its own.</remarks>
+public sealed class ClusterRoutingTests(UnlinkedThreeNodeCluster cluster) : ClusterRoutingContract(cluster), IClassFixture<UnlinkedThreeNodeCluster>;
 
-/// <summary>The same with the node link on, where broker messages between nodes go in batches.</summary>
-public sealed class LinkedClusterRoutingTests(LinkedThreeNodeCluster cluster) : ClusterRoutingContract(cluster), IClassFixture<LinkedThreeNodeCluster>;
+/// <summary>
+/// The same with the node link on, where broker messages between nodes go in batches; queues stay where these tests put
+/// them rather than follow their workers.
+/// </summary>
+public sealed class LinkedClusterRoutingTests(FixedHomesThreeNodeCluster cluster) : ClusterRoutingContract(cluster), IClassFixture<FixedHomesThreeNodeCluster>;
 
 public abstract class ClusterRoutingContract
 {

@@ -3,11 +3,11 @@ using Gearman.Actors.Tests.Support;
 namespace Gearman.Actors.Tests.MultiNode;
 
 /// <summary>What only the node link needs: death notices from other nodes wait for the messages sent before them.</summary>
-public sealed class NodeLinkTests : IClassFixture<LinkedThreeNodeCluster>
+public sealed class NodeLinkTests : IClassFixture<FixedHomesThreeNodeCluster>
 {
-    private readonly LinkedThreeNodeCluster _cluster;
+    private readonly FixedHomesThreeNodeCluster _cluster;
 
-    public NodeLinkTests(LinkedThreeNodeCluster cluster) => _cluster = cluster;
+    public NodeLinkTests(FixedHomesThreeNodeCluster cluster) => _cluster = cluster;
 
     /// <summary>
     /// The gearman tool's <c>-w -c 1</c>: a worker on another node than its queue sends WORK_COMPLETE and hangs up at

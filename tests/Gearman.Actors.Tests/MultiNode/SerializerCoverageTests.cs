@@ -65,6 +65,11 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
             new WorkEvent(PacketType.WorkComplete, "H:x:6", data), new JobRevoked("H:x:7"), new WorkerRegistered("f", probe),
             new RestoreJob("f", "H:x:8", "u", "\0data", data, Priority.High, false, 99, "", new[] { probe, probe }, 2),
             new RestoreQueue("f", 0, 5, 0), new JobMoved("H:x:9"),
+            new RestoreJobs("f", new[]
+            {
+                new RestoreJob("f", "H:x:15", "u", null, data, Priority.Low, true, 0, "", Array.Empty<IActorRef>(), 0),
+                new RestoreJob("f", "H:x:16", "", "k", data, Priority.High, false, 7, "r", new[] { probe }, 1),
+            }),
             new Locate(LookupKind.Unique, "u", 23), new Located(24, "f"), new Located(25, null), new ListNode(26),
             new NodeListing(27, new[] { new QueueEntry("f", probe, 1, 2, 3, 4, 5, 6) }, new[] { new ConnectionInfo(1, "127.0.0.1", "-", new[] { "a", "b" }) }),
             // Journal events and the snapshot.

@@ -10,7 +10,8 @@ using Gearman.Actors.Testing;
 namespace Gearman.Actors.Tests.MultiNode;
 
 /// <summary>
-/// Three broker nodes in this process, each its own ActorSystem on loopback ports, joined into one cluster.
+/// Three broker nodes in this process, each its own ActorSystem on loopback ports, joined into one cluster, with the
+/// broker's default settings (node link on, queues follow their workers) and whatever <see cref="Settings"/> adds.
 /// Node names are "a", "b" and "c", so a job handle says which node's queue allocated it.
 /// </summary>
 public class ThreeNodeCluster : IAsyncLifetime
@@ -86,8 +87,26 @@ public class ThreeNodeCluster : IAsyncLifetime
     }
 }
 
-/// <summary>The three nodes with the node link on (gearman.node-link): broker messages between nodes go in batches.</summary>
-public sealed class LinkedThreeNodeCluster : ThreeNodeCluster
+/// <summary>The three nodes without the node link: each broker message between nodes crosses on its own.</summary>
+public sealed class UnlinkedThreeNodeCluster : ThreeNodeCluster
 {
-    protected override string Settings => "gearman.node-link = on";
+    protected override string Settings => "gearman.node-link = off";
+}
+
+/// <summary>
+/// The node link on, but queues stay at their rendezvous homes instead of following their workers, so a test can
+/// keep a queue on another node than its worker.
+/// </summary>
+public sealed class FixedHomesThreeNodeCluster : ThreeNodeCluster
+{
+    protected override string Settings => "gearman.queues-follow-workers = off";
+}
+
+/// <summary>
+/// The broker's defaults, with the shard regions' buffer cut to 1,000 messages, so that a queue moving with more jobs
+/// than that shows whether its jobs travel within the buffer.
+/// </summary>
+public sealed class SmallBufferThreeNodeCluster : ThreeNodeCluster
+{
+    protected override string Settings => "akka.cluster.sharding.buffer-size = 1000";
 }
