@@ -47,6 +47,7 @@ public sealed partial class FunctionQueue
             return;
         }
         _handingOff = true;
+        _heldForNextHome = new List<(object, IActorRef)>();
         foreach (var job in _jobs.Values)
             if (job.Runner is not null) _runningAskedBack++;
         if (_runningAskedBack == 0) SendJobsOn();
@@ -102,7 +103,7 @@ public sealed partial class FunctionQueue
             bytes += job.Data.Length;
         }
         if (batch.Count > 0) _ctx.Queues.Tell(new RestoreJobs(_function, batch));
-        foreach (var (command, sender) in _heldForNextHome!) _ctx.Queues.Tell(command, sender);
+        foreach (var (command, sender) in _heldForNextHome ?? []) _ctx.Queues.Tell(command, sender);
         _heldForNextHome = null;
         StopWhenWritten();
     }

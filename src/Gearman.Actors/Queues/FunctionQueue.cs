@@ -44,9 +44,9 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private int _runningAskedBack;
     /// <summary>
     /// Commands that came during a hand-off before the jobs were sent on, with their senders: they follow the jobs, so
-    /// that a cancel or a status query finds at the next home the job it names. Null once the jobs have gone.
+    /// that a cancel or a status query finds at the next home the job it names. Null but while a hand-off waits.
     /// </summary>
-    private List<(object Command, IActorRef Sender)>? _heldForNextHome = new();
+    private List<(object Command, IActorRef Sender)>? _heldForNextHome;
     /// <summary>The journal of this queue's background jobs; null when jobs live in memory only.</summary>
     private IActorRef? _store;
     /// <summary>What goes to <see cref="_store"/> next; null when jobs live in memory only.</summary>
