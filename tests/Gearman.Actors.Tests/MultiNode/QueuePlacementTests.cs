@@ -2,7 +2,7 @@ using Gearman.Actors.Tests.Support;
 
 namespace Gearman.Actors.Tests.MultiNode;
 
-/// <summary>With the broker's defaults, a function's queue moves to the node of its workers.</summary>
+/// <summary>With gearman.queues-follow-workers on, a function's queue moves to the node of its workers.</summary>
 public sealed class QueuePlacementTests : IClassFixture<SmallBufferThreeNodeCluster>
 {
     private readonly SmallBufferThreeNodeCluster _cluster;

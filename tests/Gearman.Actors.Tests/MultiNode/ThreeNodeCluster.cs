@@ -11,7 +11,7 @@ namespace Gearman.Actors.Tests.MultiNode;
 
 /// <summary>
 /// Three broker nodes in this process, each its own ActorSystem on loopback ports, joined into one cluster, with the
-/// broker's default settings (node link on, queues follow their workers) and whatever <see cref="Settings"/> adds.
+/// broker's default settings (node link on) and whatever <see cref="Settings"/> adds.
 /// Node names are "a", "b" and "c", so a job handle says which node's queue allocated it.
 /// </summary>
 public class ThreeNodeCluster : IAsyncLifetime
@@ -103,10 +103,13 @@ public sealed class FixedHomesThreeNodeCluster : ThreeNodeCluster
 }
 
 /// <summary>
-/// The broker's defaults, with the shard regions' buffer cut to 1,000 messages, so that a queue moving with more jobs
-/// than that shows whether its jobs travel within the buffer.
+/// Queues follow their workers, and the shard regions' buffer is cut to 1,000 messages, so that a queue moving with
+/// more jobs than that shows whether its jobs travel within the buffer.
 /// </summary>
 public sealed class SmallBufferThreeNodeCluster : ThreeNodeCluster
 {
-    protected override string Settings => "akka.cluster.sharding.buffer-size = 1000";
+    protected override string Settings => """
+        gearman.queues-follow-workers = on
+        akka.cluster.sharding.buffer-size = 1000
+        """;
 }
