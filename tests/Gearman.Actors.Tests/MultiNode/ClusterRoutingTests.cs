@@ -5,12 +5,14 @@ namespace Gearman.Actors.Tests.MultiNode;
 
 /// <summary>Any node serves any client: routing, status, priority, coalescing and admin across three nodes.</summary>
 /// <remarks>Without the node link, each broker message between nodes crosses on its own.</remarks>
+[Collection(ThreeNodeClusters.Name)]
 public sealed class ClusterRoutingTests(UnlinkedThreeNodeCluster cluster) : ClusterRoutingContract(cluster), IClassFixture<UnlinkedThreeNodeCluster>;
 
 /// <summary>
 /// The same with the node link on, where broker messages between nodes go in batches; queues stay where these tests put
 /// them rather than follow their workers.
 /// </summary>
+[Collection(ThreeNodeClusters.Name)]
 public sealed class LinkedClusterRoutingTests(FixedHomesThreeNodeCluster cluster) : ClusterRoutingContract(cluster), IClassFixture<FixedHomesThreeNodeCluster>;
 
 public abstract class ClusterRoutingContract

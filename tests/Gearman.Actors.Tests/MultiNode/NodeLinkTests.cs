@@ -3,6 +3,7 @@ using Gearman.Actors.Tests.Support;
 namespace Gearman.Actors.Tests.MultiNode;
 
 /// <summary>What only the node link needs: death notices from other nodes wait for the messages sent before them.</summary>
+[Collection(ThreeNodeClusters.Name)]
 public sealed class NodeLinkTests : IClassFixture<FixedHomesThreeNodeCluster>
 {
     private readonly FixedHomesThreeNodeCluster _cluster;
