@@ -60,7 +60,7 @@ public sealed partial class Connection
     private void OnCanDo(string function, int timeoutMs)
     {
         var isNew = _abilities.Add(function, timeoutMs);
-        if (isNew && !_ctx.Placer.IsNobody()) _ctx.Placer.Tell(new Links.WorkerCanDo(function));
+        if (isNew) TellPlacer(new Links.WorkerCanDo(function));
         if (isNew && _abilities.Count == 2)
         {
             // The first function was registered without notices; from now on grabs rely on them.
@@ -71,6 +71,12 @@ public sealed partial class Connection
         Register(a);
         if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(function, Self), Self, Homes);
         InfoChanged();
+    }
+
+    /// <summary>Tells this node's placement actor of a registration change, when queues follow their workers.</summary>
+    private void TellPlacer(object change)
+    {
+        if (!_ctx.Placer.IsNobody()) _ctx.Placer.Tell(change);
     }
 
     private void Register(Abilities.Ability a, bool again = false)
@@ -112,7 +118,7 @@ public sealed partial class Connection
     private void OnCantDo(string function)
     {
         if (!_abilities.Remove(function, out var a)) return;
-        if (!_ctx.Placer.IsNobody()) _ctx.Placer.Tell(new Links.WorkerCantDo(function));
+        TellPlacer(new Links.WorkerCantDo(function));
         if (a.Queue is not null) Context.Unwatch(a.Queue);
         _ctx.ToQueue(new UnregisterWorker(function, Self), Self, Homes);
         ReleaseHeldJobs(function);
@@ -126,7 +132,7 @@ public sealed partial class Connection
         {
             if (a.Queue is not null) Context.Unwatch(a.Queue);
             _ctx.ToQueue(new UnregisterWorker(a.Function, Self), Self, Homes);
-            if (!_ctx.Placer.IsNobody()) _ctx.Placer.Tell(new Links.WorkerCantDo(a.Function));
+            TellPlacer(new Links.WorkerCantDo(a.Function));
             ReleaseHeldJobs(a.Function);
         }
         _abilities.Clear();

@@ -363,11 +363,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 return size;
             }
             case RestoreJobs m:
-            {
-                long size = 64;
-                foreach (var j in m.Jobs) size += Links.NodeLink.SizeOf(j);
-                return (int)Math.Min(size, 1 << 26);
-            }
+                return (int)Math.Min(Links.NodeLink.SizeOf(m), 1 << 26);
             case Links.LinkBatch m:
             {
                 long size = 4;
