@@ -86,6 +86,7 @@ public sealed class GearmanBroker
                 ? new Links.HomeAllocation(context.Placement)
                 : ShardAllocationStrategy.LeastShardAllocationStrategy(absoluteLimit: 10, relativeLimit: 0.1),
             HandOff.Instance);
+        system.ActorOf(HandOffRescue.Props(context.Queues), HandOffRescue.Name);
         // Without the link, BrokerContext.Send and ToQueue tell their targets and the shard region directly.
         if (settings.NodeLink)
         {

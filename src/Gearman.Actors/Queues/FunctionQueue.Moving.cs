@@ -127,7 +127,9 @@ public sealed partial class FunctionQueue
         if (_jobs.ContainsKey(job.Handle)) return;
         job.Order = ++_arrivals;
         _jobs[job.Handle] = job;
-        if (job.UniqueKey is not null) _byUnique[job.UniqueKey] = job;
+        // A submit the region gave again after a move (HandOffRescue) can make a job with this unique id before the
+        // one the former home sends on arrives; both run, and the first keeps the unique id.
+        if (job.UniqueKey is not null) _byUnique.TryAdd(job.UniqueKey, job);
         _ctx.Directory.AddJob(job.Handle, _function, StatusUnique(job), job.Data.Length);
         if (job.WhenEpoch > NowEpoch())
         {

@@ -81,6 +81,58 @@ public sealed class QueuePlacementTests : IClassFixture<SmallBufferThreeNodeClus
         await worker.ExpectAsync(Cmd.NoJob);
     }
 
+    /// <summary>
+    /// Submits that reach the queue's old node while its shard is handed over are all answered and all run once:
+    /// Akka's region drops what it buffered for the shard in that window, and the broker gives it to the region again
+    /// (<see cref="HandOffRescue"/>). Clients on the old node (through its region) and on a third node (through the
+    /// link) keep submitting from before the move until the next home has answered each of them 200 times.
+    /// </summary>
+    [Fact]
+    public async Task Submits_sent_while_a_queue_moves_are_all_answered_and_all_run()
+    {
+        await using var admin = await _cluster.ConnectAsync(0, "admin");
+        var function = await _cluster.FunctionOnNodeAsync(1, admin);
+        await using var clientA = await _cluster.ConnectAsync(0, "client-a");
+        await using var clientB = await _cluster.ConnectAsync(1, "client-b");
+        var submitting = new[] { SubmitUntilMovedAsync(clientA, function), SubmitUntilMovedAsync(clientB, function) };
+        await using var worker = await _cluster.ConnectAsync(2, "worker");
+        worker.Send(Cmd.CanDo, function);
+        var handles = (await Task.WhenAll(submitting)).SelectMany(h => h).ToList();
+        Assert.Equal(handles.Count, handles.Distinct().Count());
+        Assert.Contains(handles, h => h.StartsWith("H:b:"));
+
+        var ran = new HashSet<string>();
+        while (ran.Count < handles.Count)
+        {
+            var job = await NextJobAsync(worker);
+            Assert.True(ran.Add(job.Text(0)), $"job {job.Text(0)} ran twice");
+            worker.Send(Cmd.WorkComplete, job.Text(0), "");
+        }
+        Assert.Equal(handles.OrderBy(h => h), ran.OrderBy(h => h));
+    }
+
+    /// <summary>
+    /// Keeps 20 background submits in flight on <paramref name="client"/> until 200 were answered by node c (the
+    /// worker's), then waits for the answers still due. Every answer must be JOB_CREATED, each within 15 s (a lost
+    /// submit gets its QUEUE_ERROR after the 20 s request timeout).
+    /// </summary>
+    private static async Task<List<string>> SubmitUntilMovedAsync(GearmanTestClient client, string function)
+    {
+        const int window = 20, afterMove = 200;
+        var handles = new List<string>();
+        int sent = 0, fromC = 0;
+        for (; sent < window; sent++) client.Send(Cmd.SubmitJobBg, function, "", "job" + sent);
+        while (handles.Count < sent)
+        {
+            var answer = await client.ReceivePacketAsync(TimeSpan.FromSeconds(15), $"JOB_CREATED for submit {handles.Count}");
+            Assert.True(answer.Type == Cmd.JobCreated, $"submit {handles.Count} answered with packet {answer.Type}");
+            handles.Add(answer.Text(0));
+            if (answer.Text(0).StartsWith("H:c:")) fromC++;
+            if (fromC < afterMove) client.Send(Cmd.SubmitJobBg, function, "", "job" + sent++);
+        }
+        return handles;
+    }
+
     /// <summary>Whether <paramref name="node"/>'s shard region hosts the shard of <paramref name="function"/>'s queue.</summary>
     private async Task<bool> HostsQueueAsync(int node, string function)
     {
