@@ -75,10 +75,9 @@ public sealed record BrokerSettings
     /// <summary>The node link and computed queue homes (gearman.node-link): broker messages between nodes go in batches.</summary>
     public bool NodeLink { get; init; } = true;
     /// <summary>
-    /// With the link, each queue moves to the node with the most of its workers (gearman.queues-follow-workers); off
-    /// until a submit that reaches the queue's old node during a move is no longer dropped.
+    /// With the link, each queue moves to the node with the most of its workers (gearman.queues-follow-workers).
     /// </summary>
-    public bool QueuesFollowWorkers { get; init; }
+    public bool QueuesFollowWorkers { get; init; } = true;
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>
     public TimeSpan GrabTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -102,15 +102,18 @@ internal sealed class Placement : UntypedActor
     {
         var (up, before) = (UpMembers(), _ctx.Placement.Preferred);
         var homes = ImmutableDictionary.CreateBuilder<string, Address>(StringComparer.Ordinal);
-        foreach (var shard in _mine.Keys.Concat(_theirs.Values.SelectMany(c => c.Keys)).Distinct())
+        foreach (var shard in _mine.Keys.Concat(_theirs.Values.SelectMany(c => c.Keys)).Concat(before.Keys).Distinct())
             if (PreferredHome(shard, up, before.GetValueOrDefault(shard)) is { } home) homes[shard] = home;
         _ctx.Placement.Preferred = homes.ToImmutable();
     }
 
     /// <summary>
-    /// The Up member with the most workers for <paramref name="shard"/>, null when no Up member has one. The
-    /// <paramref name="current"/> preference stays while it has as many workers as any other, so a worker that
-    /// reconnects does not move a queue back and forth: each move gives the queue's running jobs back to run again.
+    /// The Up member with the most workers for <paramref name="shard"/>. The <paramref name="current"/> preference
+    /// stays while it has as many workers as any other, so a worker that reconnects does not move a queue back and
+    /// forth: each move gives the queue's running jobs back to run again. It also stays when no member has a worker
+    /// any more: a queue whose workers left gains nothing from a move, and workers that come back (a restart, a
+    /// deploy, the next batch) usually come back to the same node. Null when the shard never had a worker on an Up
+    /// member: it lives at its rendezvous home.
     /// </summary>
     private Address? PreferredHome(string shard, IReadOnlyCollection<Address> up, Address? current)
     {
@@ -124,7 +127,8 @@ internal sealed class Placement : UntypedActor
             var score = QueueHomes.Score(shard, node);
             if (workers > bestWorkers || score > bestScore) (best, bestWorkers, bestScore) = (node, workers, score);
         }
-        return current is not null && bestWorkers > 0 && up.Contains(current) && WorkersAt(current, shard) == bestWorkers ? current : best;
+        if (current is null || !up.Contains(current)) return best;
+        return bestWorkers == 0 || WorkersAt(current, shard) == bestWorkers ? current : best;
     }
 
     private int WorkersAt(Address node, string shard) =>
