@@ -14,15 +14,23 @@ internal readonly record struct LinkItem(IActorRef? Target, IActorRef? Sender, o
 
 /// <summary>
 /// Broker messages from one node to another in one Akka.Remote message, in the order they were sent. Each costs the
-/// transport once per batch instead of once per message.
+/// transport once per batch instead of once per message. <paramref name="Acks"/> counts the batches with items that
+/// the sender has received from the recipient since its last batch; a batch with no items only carries acks.
 /// </summary>
-internal sealed record LinkBatch(IReadOnlyList<LinkItem> Items);
+internal sealed record LinkBatch(IReadOnlyList<LinkItem> Items, int Acks = 0);
 
 /// <summary>The <see cref="NodeLink"/>'s note to itself: everything sent to it before this goes out now.</summary>
 internal sealed class FlushLinks
 {
     public static readonly FlushLinks Instance = new();
     private FlushLinks() { }
+}
+
+/// <summary>The <see cref="NodeLink"/>'s timer: a peer that has not acknowledged a batch for a while is sent to again.</summary>
+internal sealed class CheckAcks
+{
+    public static readonly CheckAcks Instance = new();
+    private CheckAcks() { }
 }
 
 /// <summary>

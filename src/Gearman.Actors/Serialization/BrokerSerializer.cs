@@ -93,6 +93,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         switch (o)
         {
             case Links.LinkBatch m:
+                w.Int(m.Acks);
                 w.Int(m.Items.Count);
                 foreach (var item in m.Items)
                 {
@@ -224,6 +225,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         {
             case "LB":
             {
+                var acks = r.Int();
                 var items = new Links.LinkItem[r.Int()];
                 for (var i = 0; i < items.Length; i++)
                 {
@@ -236,7 +238,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                     items[i] = new Links.LinkItem(target, sender, Read(ref nested, bytes, inner));
                     r.Skip(length);
                 }
-                return new Links.LinkBatch(items);
+                return new Links.LinkBatch(items, acks);
             }
             case "S":
                 return new Submit(r.String(), r.String(), r.Bytes(), (Priority)r.Byte(), r.Bool(), r.Long(), r.String(), r.Ref(), r.Long(), r.Long());
@@ -366,7 +368,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 return (int)Math.Min(Links.NodeLink.SizeOf(m), 1 << 26);
             case Links.LinkBatch m:
             {
-                long size = 4;
+                long size = 8;
                 foreach (var item in m.Items) size += Links.NodeLink.SizeOf(item.Message);
                 return (int)Math.Min(size, 1 << 26);
             }

@@ -112,10 +112,10 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
         };
         var (envelopes, submits, completes) = (serializer.Traffic.EnvelopesSent, serializer.Traffic.SentCount("S"), serializer.Traffic.SentCount("WE"));
 
-        var bytes = serializer.ToBinary(new Gearman.Actors.Links.LinkBatch(items));
+        var bytes = serializer.ToBinary(new Gearman.Actors.Links.LinkBatch(items, Acks: 2));
         var copy = (Gearman.Actors.Links.LinkBatch)serializer.FromBinary(bytes, serializer.Manifest(new Gearman.Actors.Links.LinkBatch(items)));
 
-        Assert.Equal(items.Length, copy.Items.Count);
+        Assert.Equal((items.Length, 2), (copy.Items.Count, copy.Acks));
         for (var i = 0; i < items.Length; i++)
         {
             Assert.Equal(items[i].Target, copy.Items[i].Target);
