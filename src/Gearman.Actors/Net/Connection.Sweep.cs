@@ -52,7 +52,7 @@ public sealed partial class Connection
             if (!_abilities.IsPending(a)) continue;
             unconfirmed = true;
             Register(a, again: true);
-            if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(a.Function, Self), Self, Homes);
+            if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(a.Function, Self, _slots.LastSeq), Self, Homes);
         }
         if (!unconfirmed && !_slots.HasOpen)
         {

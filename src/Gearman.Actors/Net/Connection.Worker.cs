@@ -69,7 +69,7 @@ public sealed partial class Connection
         }
         _abilities.TryGet(function, out var a);
         Register(a);
-        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(function, Self), Self, Homes);
+        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(function, Self, _slots.LastSeq), Self, Homes);
         InfoChanged();
     }
 
@@ -109,7 +109,7 @@ public sealed partial class Connection
     {
         if (_abilities.QueueStopped(queue) is not { } a) return;
         Register(a, again: true);
-        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(a.Function, Self), Self, Homes);
+        if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(a.Function, Self, _slots.LastSeq), Self, Homes);
         AbandonGrabsTo(new[] { a.Function });
         // Until the new home confirms, the sweep sends the registration again.
         EnsureSweeping();
@@ -157,7 +157,7 @@ public sealed partial class Connection
         _noopSent = false;
         if (SleepsInQueues)
         {
-            foreach (var a in _abilities.All) _ctx.ToQueue(new WorkerSleeping(a.Function, Self), Self, Homes);
+            foreach (var a in _abilities.All) _ctx.ToQueue(new WorkerSleeping(a.Function, Self, _slots.LastSeq), Self, Homes);
         }
         // A queue said it has work since this worker's last NO_JOB from it: wake at once, as a queue would.
         else if (_abilities.AnyWork) OnWake();

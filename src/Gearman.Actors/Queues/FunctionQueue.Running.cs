@@ -11,7 +11,7 @@ public sealed partial class FunctionQueue
 {
     private void OnGrab(Grab m)
     {
-        var timeoutMs = _workers.Awake(m.Worker, out var parked);
+        var timeoutMs = _workers.Awake(m.Worker, m.Seq, out var parked);
         PromoteDue();
         if (!_exists || !_lanes.TryTake(m.Worst, out var job))
         {

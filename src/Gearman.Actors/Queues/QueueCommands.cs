@@ -37,8 +37,12 @@ public sealed record RegisterWorker(string Function, IActorRef Worker, int Timeo
 /// <summary>CANT_DO, RESET_ABILITIES.</summary>
 public sealed record UnregisterWorker(string Function, IActorRef Worker) : IQueueCommand;
 
-/// <summary>PRE_SLEEP: the queue wakes the worker at once if it holds a runnable job, else when one arrives.</summary>
-public sealed record WorkerSleeping(string Function, IActorRef Worker) : IQueueCommand;
+/// <summary>
+/// PRE_SLEEP: the queue wakes the worker at once if it holds a runnable job, else when one arrives.
+/// <paramref name="AfterSeq"/> is the number of the worker's last grab before it slept: a grab with that number or a
+/// lower one that reaches the queue later is older than the sleep and does not make the worker awake.
+/// </summary>
+public sealed record WorkerSleeping(string Function, IActorRef Worker, long AfterSeq = 0) : IQueueCommand;
 
 public enum GrabKind : byte
 {

@@ -15,6 +15,8 @@ internal sealed class WorkerSet
         public int TimeoutMs;
         public bool Sleeping;
         public bool Woken;
+        /// <summary>The worker's last grab before its last PRE_SLEEP: grabs up to this one are older than the sleep.</summary>
+        public long SleptAfterSeq;
         /// <summary>An idle Job actor that watches this worker already, kept for the worker's next job.</summary>
         public IActorRef? Runner;
         /// <summary>The worker wants <see cref="WorkAvailable"/> notices.</summary>
@@ -96,24 +98,31 @@ internal sealed class WorkerSet
 
     public int TimeoutOf(IActorRef worker) => _entries.TryGetValue(worker, out var e) ? e.TimeoutMs : 0;
 
-    /// <summary>PRE_SLEEP: the worker waits for one NOOP.</summary>
-    public void Sleep(IActorRef worker, bool wakeNow)
+    /// <summary>PRE_SLEEP: the worker waits for one NOOP. <paramref name="afterSeq"/>: its last grab before it slept.</summary>
+    public void Sleep(IActorRef worker, bool wakeNow, long afterSeq = 0)
     {
         if (!_entries.TryGetValue(worker, out var e)) return;
         e.Sleeping = true;
+        e.SleptAfterSeq = Math.Max(e.SleptAfterSeq, afterSeq);
         e.Woken = wakeNow;
         if (wakeNow) Send(worker, Wake.Instance);
     }
 
     /// <summary>
-    /// The worker asked for a job, so it is awake. Returns its CAN_DO_TIMEOUT and takes the idle Job actor parked
-    /// for it, if any.
+    /// The worker asked for a job (grab number <paramref name="grabSeq"/>), so it is awake, unless the grab is older
+    /// than its last PRE_SLEEP. Returns its CAN_DO_TIMEOUT and takes the idle Job actor parked for it, if any.
     /// </summary>
-    public int Awake(IActorRef worker, out IActorRef? runner)
+    /// <remarks>
+    /// A grab can reach the queue after the worker has given up on it (NO_JOB after the connection's grab timeout)
+    /// and gone to sleep: a grab held while the queue moved, or one the old node's region dropped and the broker gave
+    /// again. Taken as a sign of life, it left the worker marked awake while it slept, and nothing woke it when jobs
+    /// came (a scale-out run's cleanup of 60,000 jobs stalled for good).
+    /// </remarks>
+    public int Awake(IActorRef worker, long grabSeq, out IActorRef? runner)
     {
         runner = null;
         if (!_entries.TryGetValue(worker, out var e)) return 0;
-        e.Sleeping = false;
+        if (grabSeq > e.SleptAfterSeq) e.Sleeping = false;
         (runner, e.Runner) = (e.Runner, null);
         return e.TimeoutMs;
     }

@@ -117,7 +117,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 break;
             case RegisterWorker m: w.String(m.Function); w.Ref(m.Worker); w.Int(m.TimeoutMs); w.Bool(m.Announce); break;
             case UnregisterWorker m: w.String(m.Function); w.Ref(m.Worker); break;
-            case WorkerSleeping m: w.String(m.Function); w.Ref(m.Worker); break;
+            case WorkerSleeping m: w.String(m.Function); w.Ref(m.Worker); w.Long(m.AfterSeq); break;
             case Grab m: w.String(m.Function); w.Ref(m.Worker); w.Byte((byte)m.Kind); w.Byte((byte)m.Worst); w.Long(m.Seq); break;
             case GetJobStatus m: w.String(m.Function); w.String(m.Handle); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
             case GetUniqueStatus m: w.String(m.Function); w.String(m.Unique); w.Ref(m.ReplyTo); w.Long(m.Seq); break;
@@ -244,7 +244,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 return new Submit(r.String(), r.String(), r.Bytes(), (Priority)r.Byte(), r.Bool(), r.Long(), r.String(), r.Ref(), r.Long(), r.Long());
             case "RW": return new RegisterWorker(r.String(), r.Ref(), r.Int(), r.Bool());
             case "UW": return new UnregisterWorker(r.String(), r.Ref());
-            case "WS": return new WorkerSleeping(r.String(), r.Ref());
+            case "WS": return new WorkerSleeping(r.String(), r.Ref(), r.Long());
             case "G": return new Grab(r.String(), r.Ref(), (GrabKind)r.Byte(), (Priority)r.Byte(), r.Long());
             case "GJS": return new GetJobStatus(r.String(), r.String(), r.Ref(), r.Long());
             case "GUS": return new GetUniqueStatus(r.String(), r.String(), r.Ref(), r.Long());

@@ -36,6 +36,48 @@ public sealed class SleepWakeTests : QueueTestKit
         worker.ExpectMsg<Wake>();
     }
 
+    /// <summary>
+    /// When a queue moves, a worker's sleep notice can reach the next home before the worker's registration does (the
+    /// old node's region drops the notice and it is given again, while the registration goes straight there). The
+    /// worker still sleeps and must be woken when a job comes: ignored, the notice left it asleep while 60,000 jobs
+    /// waited (a scale-out run's cleanup stalled).
+    /// </summary>
+    [Fact]
+    public void A_sleep_notice_that_overtakes_the_registration_still_gets_the_worker_woken()
+    {
+        var client = CreateTestProbe();
+        var worker = CreateTestProbe();
+        Sleeping(worker);
+        Register(worker);
+        Barrier();
+        Assert.False(worker.HasMessages);
+
+        Submit(client);
+
+        worker.ExpectMsg<Wake>();
+    }
+
+    /// <summary>
+    /// A grab that reaches the queue after the worker gave up on it (NO_JOB from its connection's grab timeout) and
+    /// went to sleep is older than the sleep: the worker still sleeps and must be woken when a job comes. Taken as a
+    /// sign of life, a grab held through a queue's move left its worker asleep while 60,000 jobs waited.
+    /// </summary>
+    [Fact]
+    public void A_grab_older_than_the_sleep_does_not_keep_the_worker_from_being_woken()
+    {
+        var client = CreateTestProbe();
+        var worker = CreateTestProbe();
+        Register(worker);
+        var stale = NextSeq();
+        Queue.Tell(new WorkerSleeping(Fn, worker.Ref, AfterSeq: stale));
+        Queue.Tell(new Grab(Fn, worker.Ref, GrabKind.Plain, Priority.Low, stale));
+        Assert.Equal(stale, worker.ExpectMsg<NoJob>().Seq);
+
+        Submit(client);
+
+        worker.ExpectMsg<Wake>();
+    }
+
     [Fact]
     public void A_running_job_does_not_wake_a_sleeper()
     {

@@ -22,7 +22,7 @@ public sealed class WorkerSetTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(1, set.Count);
         Assert.True(set.Contains(w.Ref));
         Assert.Equal(2500, set.TimeoutOf(w.Ref));
-        Assert.Equal(2500, set.Awake(w.Ref, out _));
+        Assert.Equal(2500, set.Awake(w.Ref, long.MaxValue, out _));
 
         Assert.True(set.Unregister(w.Ref, out _));
         Assert.False(set.Unregister(w.Ref, out _));
@@ -46,11 +46,11 @@ public sealed class WorkerSetTests : Akka.TestKit.Xunit2.TestKit
         Assert.True(set.ParkRunner(w.Ref, runner));
         Assert.False(set.ParkRunner(w.Ref, second)); // one per worker
 
-        set.Awake(other.Ref, out var forOther);
+        set.Awake(other.Ref, long.MaxValue, out var forOther);
         Assert.Null(forOther);
-        set.Awake(w.Ref, out var forW);
+        set.Awake(w.Ref, long.MaxValue, out var forW);
         Assert.Same(runner, forW);
-        set.Awake(w.Ref, out forW);
+        set.Awake(w.Ref, long.MaxValue, out forW);
         Assert.Null(forW);
 
         Assert.True(set.ParkRunner(w.Ref, second));
@@ -101,7 +101,7 @@ public sealed class WorkerSetTests : Akka.TestKit.Xunit2.TestKit
         var w = CreateTestProbe();
         set.Register(w.Ref, 0);
         set.Sleep(w.Ref, wakeNow: false);
-        set.Awake(w.Ref, out _);
+        set.Awake(w.Ref, long.MaxValue, out _);
 
         set.WakeSleepers(0);
         Assert.False(w.HasMessages);
