@@ -99,7 +99,7 @@ def generate(results_path):
             "`event=remote-traffic` counts are not part of this run; what one job sends between nodes, per message "
             "type, is measured by `bench/remote-traffic.py` in `docs/cluster.md` (\"What one job sends between nodes\": "
             "5 broker messages for a background job, 6 for a foreground job whose worker is busy, 10 when the worker sleeps; "
-            "the node link carries 2 to 3 of them per Akka.Remote message under load).",
+            "the node link carries about 15 of them per Akka.Remote message from a busy queue's node since its batches wait for the peer's acknowledgement).",
             "",
             "### Commands", "", "```sh"] + commands + ["```", ""]
     with open(results_path) as fh:

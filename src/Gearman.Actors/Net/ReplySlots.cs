@@ -47,10 +47,10 @@ internal sealed class ReplySlots
         return largest;
     }
 
-    /// <summary>True when output may be written at once, because no earlier reply is outstanding.</summary>
     /// <summary>The last request number given out: every request sent so far has this number or a lower one.</summary>
     public long LastSeq => _nextSeq;
 
+    /// <summary>True when output may be written at once, because no earlier reply is outstanding.</summary>
     public bool IsEmpty => _order.Count == 0;
 
     /// <summary>True while some reserved slot still waits for its reply.</summary>

@@ -69,14 +69,7 @@ public sealed class QueuePlacementTests : IClassFixture<SmallBufferThreeNodeClus
         await using var worker = await _cluster.ConnectAsync(2, "worker");
         worker.Send(Cmd.CanDo, function);
         await Eventually.TrueAsync(() => HostsQueueAsync(2, function), "the queue moved to the worker's node c", TimeSpan.FromSeconds(30));
-        var ran = new HashSet<string>();
-        while (ran.Count < handles.Count)
-        {
-            var job = await NextJobAsync(worker);
-            Assert.True(ran.Add(job.Text(0)), $"job {job.Text(0)} ran twice");
-            worker.Send(Cmd.WorkComplete, job.Text(0), "");
-        }
-        Assert.Equal(handles.OrderBy(h => h), ran.OrderBy(h => h));
+        await RunEachOnceAsync(worker, handles);
         worker.Send(Cmd.GrabJob);
         await worker.ExpectAsync(Cmd.NoJob);
     }
@@ -101,14 +94,7 @@ public sealed class QueuePlacementTests : IClassFixture<SmallBufferThreeNodeClus
         Assert.Equal(handles.Count, handles.Distinct().Count());
         Assert.Contains(handles, h => h.StartsWith("H:b:"));
 
-        var ran = new HashSet<string>();
-        while (ran.Count < handles.Count)
-        {
-            var job = await NextJobAsync(worker);
-            Assert.True(ran.Add(job.Text(0)), $"job {job.Text(0)} ran twice");
-            worker.Send(Cmd.WorkComplete, job.Text(0), "");
-        }
-        Assert.Equal(handles.OrderBy(h => h), ran.OrderBy(h => h));
+        await RunEachOnceAsync(worker, handles);
     }
 
     /// <summary>
@@ -148,6 +134,19 @@ public sealed class QueuePlacementTests : IClassFixture<SmallBufferThreeNodeClus
             // The region answers only once every shard it hosts has: one that is being handed over does not.
             return false;
         }
+    }
+
+    /// <summary>Runs jobs on <paramref name="worker"/> until each of <paramref name="handles"/> has run, and each only once.</summary>
+    private static async Task RunEachOnceAsync(GearmanTestClient worker, ICollection<string> handles)
+    {
+        var ran = new HashSet<string>();
+        while (ran.Count < handles.Count)
+        {
+            var job = await NextJobAsync(worker);
+            Assert.True(ran.Add(job.Text(0)), $"job {job.Text(0)} ran twice");
+            worker.Send(Cmd.WorkComplete, job.Text(0), "");
+        }
+        Assert.Equal(handles.OrderBy(h => h), ran.OrderBy(h => h));
     }
 
     /// <summary>
