@@ -32,13 +32,6 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     /// <summary>Job actors whose job ended, ready for the next grab.</summary>
     private readonly Stack<IActorRef> _idleRunners = new();
     private const int MaxIdleRunners = 64;
-    /// <summary>
-    /// Sleep notices (with their grab numbers) from workers not registered here yet: when a queue moves, a worker's
-    /// notice can reach the next home before its registration does. Applied when the registration comes; never woken
-    /// before it. At most <see cref="MaxEarlySleepers"/>.
-    /// </summary>
-    private readonly Dictionary<IActorRef, long> _earlySleepers = new();
-    private const int MaxEarlySleepers = 1024;
     private readonly int[] _maxQueue = new int[3];
     private string _function = "";
     private bool _exists;
@@ -144,29 +137,20 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             case JobReturned m: OnJobReturned(m); break;
             case WorkerSleeping m:
                 PromoteDue();
-                // A sleep notice can overtake the worker's registration when the queue moves (the notice, dropped by
-                // the old node's region, is given to the next home again by HandOffRescue while the worker registers
-                // there anew through the link). Ignored, it would leave the worker asleep with nothing to wake it.
-                if (!_workers.Contains(m.Worker))
-                {
-                    // The queue stays (a queue of an unknown function stops after each message) to apply it.
-                    Create(m.Function);
-                    if (_earlySleepers.Count < MaxEarlySleepers) _earlySleepers[m.Worker] = m.AfterSeq;
-                    break;
-                }
+                // A notice from a worker not registered yet is kept for its registration (WorkerSet.Sleep); the queue
+                // stays for it, where a queue of an unknown function stops after each message.
+                if (!_workers.Contains(m.Worker)) Create(m.Function);
                 _workers.Sleep(m.Worker, wakeNow: _lanes.Best() is not null, m.AfterSeq);
                 break;
             case RegisterWorker m:
                 Create(m.Function);
                 PromoteDue();
-                if (_workers.Register(m.Worker, m.TimeoutMs, m.Announce)) Context.Watch(m.Worker);
-                if (_earlySleepers.Remove(m.Worker, out var sleptAfter)) _workers.Sleep(m.Worker, wakeNow: _lanes.Best() is not null, sleptAfter);
+                if (_workers.Register(m.Worker, m.TimeoutMs, m.Announce, workWaiting: _lanes.Best() is not null)) Context.Watch(m.Worker);
                 if (_lanes.Best() is not null) _workers.Announce();
                 Publish();
                 _ctx.Send(m.Worker, new WorkerRegistered(m.Function, Self));
                 break;
             case UnregisterWorker m:
-                _earlySleepers.Remove(m.Worker);
                 if (_workers.Contains(m.Worker)) Context.Unwatch(m.Worker);
                 OnWorkerGone(m.Worker);
                 break;

@@ -31,6 +31,14 @@ internal sealed class WorkerSet
     /// <summary>Workers that want notices and have not been told of the jobs this queue holds now.</summary>
     private readonly HashSet<IActorRef> _untold = new();
     private WorkAvailable? _notice;
+    /// <summary>
+    /// Sleep notices (with their grab numbers) from workers not registered yet: when a queue moves, a worker's notice
+    /// can reach the next home before its registration does (the notice, dropped by the old node's region, is given
+    /// again by HandOffRescue while the worker registers anew through the link). Ignored, it left the worker asleep
+    /// with nothing to wake it. Applied at the registration; never woken before it. At most <see cref="MaxEarlySleepers"/>.
+    /// </summary>
+    private readonly Dictionary<IActorRef, long> _earlySleepers = new();
+    private const int MaxEarlySleepers = 1024;
 
     public WorkerSet(BrokerContext? ctx = null) => _ctx = ctx;
 
@@ -46,9 +54,10 @@ internal sealed class WorkerSet
 
     /// <summary>
     /// Adds the worker or updates its timeout and whether it wants notices; true when it was not registered before.
-    /// A worker that newly wants notices has heard of nothing yet.
+    /// A worker that newly wants notices has heard of nothing yet. A worker whose sleep notice came first sleeps, and
+    /// is woken at once when <paramref name="workWaiting"/>.
     /// </summary>
-    public bool Register(IActorRef worker, int timeoutMs, bool announce = false)
+    public bool Register(IActorRef worker, int timeoutMs, bool announce = false, bool workWaiting = false)
     {
         var isNew = !_entries.TryGetValue(worker, out var e);
         if (e is null)
@@ -60,6 +69,7 @@ internal sealed class WorkerSet
         e.TimeoutMs = timeoutMs;
         if (announce && !e.Announce) _untold.Add(worker);
         e.Announce |= announce;
+        if (_earlySleepers.Remove(worker, out var sleptAfter)) Sleep(worker, workWaiting, sleptAfter);
         return isNew;
     }
 
@@ -81,6 +91,7 @@ internal sealed class WorkerSet
     public bool Unregister(IActorRef worker, out IActorRef? runner)
     {
         runner = null;
+        _earlySleepers.Remove(worker);
         if (!_entries.Remove(worker, out var e)) return false;
         runner = e.Runner;
         _ring.Remove(worker);
@@ -101,7 +112,11 @@ internal sealed class WorkerSet
     /// <summary>PRE_SLEEP: the worker waits for one NOOP. <paramref name="afterSeq"/>: its last grab before it slept.</summary>
     public void Sleep(IActorRef worker, bool wakeNow, long afterSeq = 0)
     {
-        if (!_entries.TryGetValue(worker, out var e)) return;
+        if (!_entries.TryGetValue(worker, out var e))
+        {
+            if (_earlySleepers.Count < MaxEarlySleepers) _earlySleepers[worker] = afterSeq;
+            return;
+        }
         e.Sleeping = true;
         e.SleptAfterSeq = Math.Max(e.SleptAfterSeq, afterSeq);
         e.Woken = wakeNow;
