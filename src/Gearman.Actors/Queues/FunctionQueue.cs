@@ -44,7 +44,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private int _runningAskedBack;
     /// <summary>
     /// Commands that came during a hand-off before the jobs were sent on, with their senders: they follow the jobs, so
-    /// that a cancel or a status query finds at the next home the job it names. Null but while a hand-off waits.
+    /// that a cancel or a status query finds at the next home the job it names. Null except while a hand-off waits.
     /// </summary>
     private List<(object Command, IActorRef Sender)>? _heldForNextHome;
     /// <summary>The journal of this queue's background jobs; null when jobs live in memory only.</summary>
