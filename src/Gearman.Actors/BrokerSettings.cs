@@ -75,7 +75,8 @@ public sealed record BrokerSettings
     /// <summary>The node link and computed queue homes (gearman.node-link): broker messages between nodes go in batches.</summary>
     public bool NodeLink { get; init; } = true;
     /// <summary>
-    /// With the link, each queue moves to the node with the most of its workers (gearman.queues-follow-workers).
+    /// With the link, each queue moves to the node with the most of its workers, or, before it has any, of its steady
+    /// submitters (gearman.queues-follow-workers).
     /// </summary>
     public bool QueuesFollowWorkers { get; init; } = true;
     /// <summary>How long a grab waits for its queue before the worker gets NO_JOB (a late job is given back).</summary>

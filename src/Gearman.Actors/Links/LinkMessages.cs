@@ -53,5 +53,14 @@ internal sealed record WorkerCanDo(string Function);
 /// <summary>From a worker's connection to this node's <see cref="Placement"/>: it no longer does the function.</summary>
 internal sealed record WorkerCantDo(string Function);
 
-/// <summary>From one node's <see cref="Placement"/> to another's: how many workers on the sender's node do the shard's functions.</summary>
-internal sealed record ShardWorkers(string Shard, int Workers);
+/// <summary>
+/// From a client's connection to this node's <see cref="Placement"/>: it has submitted <see cref="SubmitTally.Steady"/>
+/// jobs for the function.
+/// </summary>
+internal sealed record ClientSubmits(string Function);
+
+/// <summary>
+/// From one node's <see cref="Placement"/> to another's: how many workers on the sender's node do the shard's
+/// functions, and how many of its connections submit to them steadily.
+/// </summary>
+internal sealed record ShardCounts(string Shard, int Workers, int Submitters);

@@ -6,16 +6,20 @@ using Gearman.Actors.Queues;
 namespace Gearman.Actors.Links;
 
 /// <summary>
-/// Counts this node's workers per shard, tells the other nodes' placement actors when a count changes, and from
-/// every node's counts publishes each shard's preferred home (<see cref="QueuePlacement"/>): the Up member with the
-/// most workers for the shard's functions, ties going to the home it had, else to the rendezvous winner among them.
+/// Counts this node's workers, and its steady submitters, per shard, tells the other nodes' placement actors when a
+/// count changes, and from every node's counts publishes each shard's preferred home (<see cref="QueuePlacement"/>):
+/// the Up member with the most workers for the shard's functions, ties going to the home it had, else to the
+/// rendezvous winner among them. A shard that has never had a worker on an Up member goes to the member with the
+/// most steady submitters (<see cref="SubmitTally"/>) by the same rule.
 /// </summary>
 /// <remarks>
 /// A job whose queue lives with its worker crosses nodes only to reach its client: a foreground job then cost 330 µs
 /// of server CPU in all, against 730 µs with the queue on the client's node and 1,360 µs with the queue on a third
 /// node (docs/cluster.md). Workers are long-lived and register before work arrives, so they are the stable signal.
-/// Each node is the only source of its own counts, which reach the others in order through the links, so every node
-/// computes the same homes from the same counts, and no two writers ever race on one entry.
+/// Without a worker, a background job submitted where its queue lives crosses no node until a worker comes, and
+/// then the queue moves to the worker once, with all its jobs. Each node is the only source of its own counts, which
+/// reach the others in order through the links, so every node computes the same homes from the same counts, and no
+/// two writers ever race on one entry.
 /// </remarks>
 internal sealed class Placement : UntypedActor
 {
@@ -27,10 +31,17 @@ internal sealed class Placement : UntypedActor
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     /// <summary>The functions each local worker connection registered, to take back when it stops.</summary>
     private readonly Dictionary<IActorRef, HashSet<string>> _registrations = new();
-    /// <summary>Local workers per shard.</summary>
-    private readonly Dictionary<string, int> _mine = new(StringComparer.Ordinal);
-    /// <summary>The other nodes' workers per shard, as they last said.</summary>
-    private readonly Dictionary<Address, Dictionary<string, int>> _theirs = new();
+    /// <summary>The functions each local client connection submits to steadily, to take back when it stops.</summary>
+    private readonly Dictionary<IActorRef, HashSet<string>> _submissions = new();
+    /// <summary>Local workers and steady submitters per shard.</summary>
+    private readonly Dictionary<string, ShardCount> _mine = new(StringComparer.Ordinal);
+    /// <summary>The other nodes' counts per shard, as they last said.</summary>
+    private readonly Dictionary<Address, Dictionary<string, ShardCount>> _theirs = new();
+
+    private readonly record struct ShardCount(int Workers, int Submitters)
+    {
+        public bool IsEmpty => Workers <= 0 && Submitters <= 0;
+    }
 
     public Placement(BrokerContext ctx) => _ctx = ctx;
 
@@ -47,30 +58,32 @@ internal sealed class Placement : UntypedActor
         switch (message)
         {
             case WorkerCanDo m:
-                if (!_registrations.TryGetValue(Sender, out var functions))
-                {
-                    _registrations[Sender] = functions = new HashSet<string>(StringComparer.Ordinal);
-                    Context.Watch(Sender);
-                }
-                if (functions.Add(m.Function)) Count(ShardOf(m.Function), +1);
+                if (Track(_registrations, m.Function)) Count(ShardOf(m.Function), workers: +1, submitters: 0);
                 break;
             case WorkerCantDo m:
-                if (_registrations.TryGetValue(Sender, out functions) && functions.Remove(m.Function)) Count(ShardOf(m.Function), -1);
+                if (_registrations.TryGetValue(Sender, out var functions) && functions.Remove(m.Function))
+                    Count(ShardOf(m.Function), workers: -1, submitters: 0);
+                break;
+            case ClientSubmits m:
+                if (Track(_submissions, m.Function)) Count(ShardOf(m.Function), workers: 0, submitters: +1);
                 break;
             case Terminated t:
-                if (!_registrations.Remove(t.ActorRef, out functions)) break;
-                foreach (var function in functions) Count(ShardOf(function), -1);
+                if (_registrations.Remove(t.ActorRef, out functions))
+                    foreach (var function in functions) Count(ShardOf(function), workers: -1, submitters: 0);
+                if (_submissions.Remove(t.ActorRef, out functions))
+                    foreach (var function in functions) Count(ShardOf(function), workers: 0, submitters: -1);
                 break;
-            case ShardWorkers m:
+            case ShardCounts m:
                 var node = Sender.Path.Address;
-                if (!_theirs.TryGetValue(node, out var counts)) _theirs[node] = counts = new Dictionary<string, int>(StringComparer.Ordinal);
-                if (m.Workers > 0) counts[m.Shard] = m.Workers;
+                if (!_theirs.TryGetValue(node, out var counts)) _theirs[node] = counts = new Dictionary<string, ShardCount>(StringComparer.Ordinal);
+                var count = new ShardCount(m.Workers, m.Submitters);
+                if (!count.IsEmpty) counts[m.Shard] = count;
                 else counts.Remove(m.Shard);
                 Publish(m.Shard);
                 break;
             case ClusterEvent.MemberUp up when !up.Member.Address.Equals(_cluster.SelfAddress):
                 // A member that joins learns this node's counts; the ones it hears from here on keep it current.
-                foreach (var (shard, workers) in _mine) _ctx.Send(PeerOf(up.Member.Address), new ShardWorkers(shard, workers));
+                foreach (var (shard, mine) in _mine) _ctx.Send(PeerOf(up.Member.Address), new ShardCounts(shard, mine.Workers, mine.Submitters));
                 PublishAll();
                 break;
             case ClusterEvent.MemberRemoved removed:
@@ -80,14 +93,26 @@ internal sealed class Placement : UntypedActor
         }
     }
 
-    private void Count(string shard, int delta)
+    /// <summary>Notes that the sender does <paramref name="function"/>; true when that is new.</summary>
+    private bool Track(Dictionary<IActorRef, HashSet<string>> byConnection, string function)
     {
-        var workers = _mine.GetValueOrDefault(shard) + delta;
-        if (workers > 0) _mine[shard] = workers;
+        if (!byConnection.TryGetValue(Sender, out var functions))
+        {
+            byConnection[Sender] = functions = new HashSet<string>(StringComparer.Ordinal);
+            Context.Watch(Sender);
+        }
+        return functions.Add(function);
+    }
+
+    private void Count(string shard, int workers, int submitters)
+    {
+        var before = _mine.GetValueOrDefault(shard);
+        var count = new ShardCount(Math.Max(before.Workers + workers, 0), Math.Max(before.Submitters + submitters, 0));
+        if (!count.IsEmpty) _mine[shard] = count;
         else _mine.Remove(shard);
         foreach (var member in _cluster.State.Members)
             if (member.Status == MemberStatus.Up && !member.Address.Equals(_cluster.SelfAddress))
-                _ctx.Send(PeerOf(member.Address), new ShardWorkers(shard, Math.Max(workers, 0)));
+                _ctx.Send(PeerOf(member.Address), new ShardCounts(shard, count.Workers, count.Submitters));
         Publish(shard);
     }
 
@@ -112,28 +137,36 @@ internal sealed class Placement : UntypedActor
     /// stays while it has as many workers as any other, so a worker that reconnects does not move a queue back and
     /// forth: each move gives the queue's running jobs back to run again. It also stays when no member has a worker
     /// any more: a queue whose workers left gains nothing from a move, and workers that come back (a restart, a
-    /// deploy, the next batch) usually come back to the same node. Null when the shard never had a worker on an Up
-    /// member: it lives at its rendezvous home.
+    /// deploy, the next batch) usually come back to the same node. A shard with no preference and no worker goes to
+    /// the member with the most steady submitters; null when it has none either: it lives at its rendezvous home.
     /// </summary>
     private Address? PreferredHome(string shard, IReadOnlyCollection<Address> up, Address? current)
     {
+        var (best, bestWorkers) = Most(shard, up, static c => c.Workers);
+        var stays = current is not null && up.Contains(current);
+        if (bestWorkers == 0) return stays ? current : Most(shard, up, static c => c.Submitters).Node;
+        return stays && CountAt(current!, shard).Workers == bestWorkers ? current : best;
+    }
+
+    /// <summary>The Up member with the highest <paramref name="of"/> count for the shard (ties to the higher rendezvous score), and that count.</summary>
+    private (Address? Node, int Count) Most(string shard, IReadOnlyCollection<Address> up, Func<ShardCount, int> of)
+    {
         Address? best = null;
-        int bestWorkers = 0;
+        int bestCount = 0;
         ulong bestScore = 0;
         foreach (var node in up)
         {
-            var workers = WorkersAt(node, shard);
-            if (workers == 0 || workers < bestWorkers) continue;
+            var count = of(CountAt(node, shard));
+            if (count == 0 || count < bestCount) continue;
             var score = QueueHomes.Score(shard, node);
-            if (workers > bestWorkers || score > bestScore) (best, bestWorkers, bestScore) = (node, workers, score);
+            if (count > bestCount || score > bestScore) (best, bestCount, bestScore) = (node, count, score);
         }
-        if (current is null || !up.Contains(current)) return best;
-        return bestWorkers == 0 || WorkersAt(current, shard) == bestWorkers ? current : best;
+        return (best, bestCount);
     }
 
-    private int WorkersAt(Address node, string shard) =>
+    private ShardCount CountAt(Address node, string shard) =>
         node.Equals(_cluster.SelfAddress) ? _mine.GetValueOrDefault(shard)
-        : _theirs.TryGetValue(node, out var counts) ? counts.GetValueOrDefault(shard) : 0;
+        : _theirs.TryGetValue(node, out var counts) ? counts.GetValueOrDefault(shard) : default;
 
     private List<Address> UpMembers() =>
         _cluster.State.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address).ToList();

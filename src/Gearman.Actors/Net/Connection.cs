@@ -44,6 +44,8 @@ public sealed partial class Connection : UntypedActor, IWithTimers
     private string _clientId = "-";
     /// <summary>Where the queues this connection talks to live; made on first use, as an idle connection sends nothing.</summary>
     private Links.QueueHomes? _homes;
+    /// <summary>This connection's submits per function, for placement (<see cref="Links.Placement"/>); made on its first submit.</summary>
+    private Links.SubmitTally? _submits;
 
     /// <summary>
     /// Foreground jobs this connection waits on: handle → function, and the actor that accepted the job (its queue,

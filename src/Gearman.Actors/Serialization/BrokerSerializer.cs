@@ -73,7 +73,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         Links.LinkBatch => "LB",
         Links.FenceProbe => "FP",
         Links.Fenced => "FE",
-        Links.ShardWorkers => "SW",
+        Links.ShardCounts => "SW",
         _ => throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o)),
     };
 
@@ -155,7 +155,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case JobRevoked m: w.String(m.Handle); break;
             case Links.FenceProbe m: w.String(m.Token); break;
             case Links.Fenced m: w.String(m.Token); break;
-            case Links.ShardWorkers m: w.String(m.Shard); w.Int(m.Workers); break;
+            case Links.ShardCounts m: w.String(m.Shard); w.Int(m.Workers); w.Int(m.Submitters); break;
             case ReleaseJob m: w.String(m.Handle); break;
             case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
             case WorkAvailable m: w.String(m.Function); break;
@@ -276,7 +276,7 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "JR": return new JobRevoked(r.String());
             case "FP": return new Links.FenceProbe(r.String());
             case "FE": return new Links.Fenced(r.String());
-            case "SW": return new Links.ShardWorkers(r.String(), r.Int());
+            case "SW": return new Links.ShardCounts(r.String(), r.Int(), r.Int());
             case "RJ": return new ReleaseJob(r.String());
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
             case "WA": return new WorkAvailable(r.String());
