@@ -64,3 +64,9 @@ internal sealed record ClientSubmits(string Function);
 /// functions, and how many of its connections submit to them steadily.
 /// </summary>
 internal sealed record ShardCounts(string Shard, int Workers, int Submitters);
+
+/// <summary>
+/// From the receiving <see cref="NodeLink"/> to a worker's connection: the job for its grab <paramref name="Seq"/> is
+/// on its way in chunks, <paramref name="Bytes"/> of payload, so the grab waits for it past its usual timeout.
+/// </summary>
+internal sealed record AssignmentStreaming(long Seq, long Bytes);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Akka.Actor;
 using Gearman.Actors.Jobs;
 using Gearman.Actors.Queues;
@@ -26,8 +27,14 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
 {
     public const string Name = "gearman-link";
 
-    /// <summary>A batch goes as soon as its payloads pass this, so a batch stays far below the remote frame size.</summary>
+    /// <summary>
+    /// What one batch carries at most (one message with a payload up to <see cref="PayloadStream.Threshold"/> may take
+    /// it past this; a larger payload goes in chunks), so a batch stays far below the remote frame size.
+    /// </summary>
     private const long BatchBytes = 1 << 20;
+
+    /// <summary>Room for a message's fields besides its payload, and for its item's paths.</summary>
+    private const long ItemBytes = 256;
 
     /// <summary>How long a peer may leave a batch unacknowledged before the next goes anyway.</summary>
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(1);
@@ -60,12 +67,29 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
                 peer.Acked(batch.Acks);
                 foreach (var item in batch.Items)
                 {
-                    // Whatever this node's actors gave this link before the probe arrived is already queued here,
-                    // or went out earlier, so the answer reaches the asker after all of it.
-                    if (item.Message is FenceProbe probe && item.Sender is { } asker)
-                        Enqueue(asker.Path.Address, new LinkItem(asker, null, new Fenced(probe.Token)), SizeOf(probe));
-                    else
-                        (item.Target ?? _ctx.Queues).Tell(item.Message, item.Sender);
+                    switch (item.Message)
+                    {
+                        // Whatever this node's actors gave this link before the probe arrived is already queued here,
+                        // or went out earlier, so the answer reaches the asker after all of it.
+                        case FenceProbe probe when item.Sender is { } asker:
+                            Enqueue(asker.Path.Address, new LinkItem(asker, null, new Fenced(probe.Token)), SizeOf(probe));
+                            break;
+                        case PayloadHead head:
+                            peer.Incoming = new IncomingPayload(head, item);
+                            // A worker's grab times out in seconds; a large job takes longer to arrive.
+                            if (head.Message is JobAssigned job && item.Target is { } worker) worker.Tell(new AssignmentStreaming(job.Seq, head.Length));
+                            break;
+                        case PayloadChunk chunk:
+                            // A chunk of a stream that is not the one under way belongs to one lost with its batch.
+                            if (peer.Incoming is not { } incoming || incoming.Stream != chunk.Stream) break;
+                            if (incoming.Add(chunk.Bytes) is not { } whole) break;
+                            peer.Incoming = null;
+                            Deliver(whole);
+                            break;
+                        default:
+                            Deliver(item);
+                            break;
+                    }
                 }
                 if (batch.Items.Count > 0) peer.AcksOwed++;
                 if (peer.CanFlush) ScheduleFlush();
@@ -83,11 +107,12 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Adds <paramref name="item"/> to the next batch for <paramref name="node"/>, which goes out once the mailbox is drained.</summary>
+    private void Deliver(LinkItem item) => (item.Target ?? _ctx.Queues).Tell(item.Message, item.Sender);
+
+    /// <summary>Queues <paramref name="item"/> for <paramref name="node"/>; it goes in the first batch with room once the mailbox is drained.</summary>
     private void Enqueue(Address node, LinkItem item, long size)
     {
         var peer = PeerOf(node);
-        if (peer.Bytes + size > BatchBytes) peer.Send();
         peer.Add(item, size);
         if (peer.CanFlush) ScheduleFlush();
     }
@@ -107,72 +132,119 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
     }
 
     /// <summary>About what <paramref name="message"/> takes in a batch: its payload and room for the rest.</summary>
-    internal static long SizeOf(object message) => 256 + message switch
+    internal static long SizeOf(object message) => ItemBytes + message switch
     {
         Submit m => m.Data.Length,
         JobAssigned m => m.Data.Length,
         WorkEvent m => m.Data.Length,
         RestoreJob m => m.Data.Length,
         RestoreJobs m => m.Jobs.Sum(j => j.Data.Length + 256L),
+        PayloadChunk m => m.Bytes.Length,
         _ => 0,
     };
 
-    /// <summary>What waits to go to one other node, and what that node has not yet acknowledged.</summary>
+    /// <summary>What waits to go to one other node, what that node has not yet acknowledged, and the payload it is sending here.</summary>
     private sealed class Peer(IActorRef remote, IActorRef self)
     {
-        private List<LinkItem> _items = new();
-        /// <summary>Whether a batch with items went out that the peer has not acknowledged yet.</summary>
-        private bool _awaitingAck;
+        /// <summary>Items not yet in a batch, in the order they came.</summary>
+        private readonly Queue<(LinkItem Item, long Size)> _waiting = new();
+        /// <summary>The payload going out in chunks; what waits behind it goes after its last chunk.</summary>
+        private OutgoingPayload? _streaming;
+        private long _streams;
+        /// <summary>Batches with items sent that the peer has not acknowledged yet.</summary>
+        private int _unacked;
         private long _lastProgress = Environment.TickCount64;
-
-        public long Bytes { get; private set; }
 
         /// <summary>Batches with items received from the peer and not yet acknowledged to it.</summary>
         public int AcksOwed { get; set; }
 
-        /// <summary>Whether a flush would send something: acks owed, or items and no batch awaiting its ack.</summary>
-        public bool CanFlush => AcksOwed > 0 || (_items.Count > 0 && !_awaitingAck);
+        /// <summary>The payload the peer is sending in chunks, until its last chunk.</summary>
+        public IncomingPayload? Incoming { get; set; }
 
-        public void Add(LinkItem item, long size)
-        {
-            _items.Add(item);
-            Bytes += size;
-        }
+        /// <summary>Whether a flush would send something: acks owed, or items and room in the window.</summary>
+        public bool CanFlush => AcksOwed > 0 || (HasWaiting && _unacked < Window);
+
+        private bool HasWaiting => _waiting.Count > 0 || _streaming is not null;
+
+        /// <summary>
+        /// Batches that may await their acks: one, so that what piles up meanwhile goes together; while a payload
+        /// streams, <see cref="PayloadStream.Window"/>, so that its chunks are not each a round trip apart.
+        /// </summary>
+        private int Window => _streaming is not null ? PayloadStream.Window : 1;
+
+        public void Add(LinkItem item, long size) => _waiting.Enqueue((item, size));
 
         public void Acked(int batches)
         {
             if (batches == 0) return;
-            _awaitingAck = false;
+            _unacked = Math.Max(0, _unacked - batches);
             _lastProgress = Environment.TickCount64;
         }
 
         public void Flush()
         {
             if (CanFlush) Send();
+            while (HasWaiting && _unacked < Window) Send();
         }
 
-        /// <summary>Sends what waits, with the acks owed, whether or not the last batch was acknowledged.</summary>
-        public void Send()
+        /// <summary>Sends the next batch (up to <see cref="BatchBytes"/>) with the acks owed.</summary>
+        private void Send()
         {
-            if (_items.Count == 0 && AcksOwed == 0) return;
-            // An ack alone must not carry the list that keeps filling here: the batch is serialized on another thread.
-            remote.Tell(new LinkBatch(_items.Count > 0 ? _items : Array.Empty<LinkItem>(), AcksOwed), self);
-            if (_items.Count > 0)
+            if (!HasWaiting && AcksOwed == 0) return;
+            // Each batch is a new list: the last one is being serialized on another thread.
+            var items = HasWaiting ? NextBatch() : [];
+            remote.Tell(new LinkBatch(items, AcksOwed), self);
+            if (items.Count > 0)
             {
-                _awaitingAck = true;
-                _lastProgress = Environment.TickCount64;
-                _items = new List<LinkItem>();
-                Bytes = 0;
+                if (_unacked++ == 0) _lastProgress = Environment.TickCount64;
             }
             AcksOwed = 0;
+        }
+
+        private List<LinkItem> NextBatch()
+        {
+            var items = new List<LinkItem>();
+            long bytes = 0;
+            var chunked = false;
+            while (bytes < BatchBytes)
+            {
+                if (_streaming is not null)
+                {
+                    // One chunk per batch: a batch stays below the large-object threshold, and the window paces them.
+                    if (chunked) break;
+                    var chunk = _streaming.Next();
+                    items.Add(new LinkItem(null, null, chunk));
+                    bytes += chunk.Bytes.Length;
+                    chunked = true;
+                    if (!_streaming.Done) break;
+                    _streaming = null;
+                    continue;
+                }
+                if (!_waiting.TryPeek(out var next)) break;
+                var payload = PayloadStream.PayloadOf(next.Item.Message);
+                var streamed = payload.Length > PayloadStream.Threshold;
+                var size = streamed ? ItemBytes : next.Size;
+                if (items.Count > 0 && bytes + size > BatchBytes) break;
+                _waiting.Dequeue();
+                bytes += size;
+                if (!streamed)
+                {
+                    items.Add(next.Item);
+                    continue;
+                }
+                _streaming = new OutgoingPayload(++_streams, payload);
+                var head = PayloadStream.WithPayload(next.Item.Message, ReadOnlySequence<byte>.Empty);
+                items.Add(next.Item with { Message = new PayloadHead(_streaming.Stream, payload.Length, head) });
+            }
+            return items;
         }
 
         /// <summary>Whether the last batch has waited for its ack longer than <paramref name="timeout"/>: it then no longer holds the next back.</summary>
         public bool Overdue(TimeSpan timeout)
         {
-            if (!_awaitingAck || Environment.TickCount64 - _lastProgress < (long)timeout.TotalMilliseconds) return false;
-            _awaitingAck = false;
-            return _items.Count > 0;
+            if (_unacked == 0 || Environment.TickCount64 - _lastProgress < (long)timeout.TotalMilliseconds) return false;
+            _unacked = 0;
+            return HasWaiting;
         }
     }
 }

@@ -110,7 +110,7 @@ public sealed partial class Connection
             return;
         }
         var seq = Reserve(static s => new SubmitRejected(s, ErrorCode.QueueError, "No answer from the job's queue in time; the job may not exist"),
-            new SubmitContext(function, background));
+            new SubmitContext(function, background), _ctx.Settings.RequestTimeout + CrossNode.Allowance(data.Length));
         _ctx.ToQueue(new Submit(function, Latin1.GetString(unique), data, priority, background, whenEpoch, reducer, Self, seq), Self, Homes);
         if (!_ctx.Placer.IsNobody() && (_submits ??= new Links.SubmitTally()).Count(function)) _ctx.Placer.Tell(new Links.ClientSubmits(function));
     }

@@ -110,6 +110,9 @@ public sealed partial class Connection : UntypedActor, IWithTimers
             case Wake:
                 OnWake();
                 break;
+            case Links.AssignmentStreaming m:
+                _slots.Extend(m.Seq, CrossNode.Allowance(m.Bytes));
+                break;
             case WorkAvailable m:
                 OnWorkAvailable(m);
                 break;

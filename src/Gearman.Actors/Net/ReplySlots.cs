@@ -66,6 +66,12 @@ internal sealed class ReplySlots
         return slot.Seq;
     }
 
+    /// <summary>Gives the open slot <paramref name="seq"/> <paramref name="more"/> time before its fallback (a reply on its way in chunks).</summary>
+    public void Extend(long seq, TimeSpan more)
+    {
+        if (_open.TryGetValue(seq, out var slot)) slot.DeadlineMs += (long)more.TotalMilliseconds;
+    }
+
     /// <summary>
     /// The fallback replies of open slots that are past their deadline, or that <paramref name="abandon"/> picks
     /// (a request whose target is known to be gone). The caller fills the slots with them.

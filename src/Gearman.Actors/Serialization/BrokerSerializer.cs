@@ -74,6 +74,8 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         Links.FenceProbe => "FP",
         Links.Fenced => "FE",
         Links.ShardCounts => "SW",
+        Links.PayloadHead => "PH",
+        Links.PayloadChunk => "PC",
         _ => throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o)),
     };
 
@@ -100,14 +102,12 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                     w.Bool(item.Target is not null);
                     if (item.Target is not null) w.Ref(item.Target);
                     w.OptionalRef(item.Sender);
-                    var manifest = Manifest(item.Message);
-                    w.String(manifest);
-                    var start = w.BeginLength();
-                    Write(w, item.Message);
-                    w.EndLength(start);
-                    Traffic.Sent(manifest, w.Length - start);
+                    var (manifest, length) = WriteNested(w, item.Message);
+                    Traffic.Sent(manifest, length);
                 }
                 break;
+            case Links.PayloadHead m: w.Long(m.Stream); w.Long(m.Length); WriteNested(w, m.Message); break;
+            case Links.PayloadChunk m: w.Long(m.Stream); w.Bytes(m.Bytes); break;
             case Submit m:
                 // The region routes a submit without saying where its queue lives, so only here is it known to cross:
                 // a payload too large goes without its bytes, and the queue answers the client with the reason.
@@ -231,15 +231,17 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
                 {
                     var target = r.Bool() ? r.Ref() : null;
                     var sender = r.OptionalRef();
-                    var inner = r.String();
-                    var length = r.Int();
+                    items[i] = new Links.LinkItem(target, sender, ReadNested(ref r, bytes, out var inner, out var length));
                     Traffic.Received(inner, length);
-                    var nested = new WireReader(bytes, r.Position, length, system);
-                    items[i] = new Links.LinkItem(target, sender, Read(ref nested, bytes, inner));
-                    r.Skip(length);
                 }
                 return new Links.LinkBatch(items, acks);
             }
+            case "PH":
+            {
+                var (stream, length) = (r.Long(), r.Long());
+                return new Links.PayloadHead(stream, length, ReadNested(ref r, bytes, out _, out _));
+            }
+            case "PC": return new Links.PayloadChunk(r.Long(), r.Bytes());
             case "S":
                 return new Submit(r.String(), r.String(), r.Bytes(), (Priority)r.Byte(), r.Bool(), r.Long(), r.String(), r.Ref(), r.Long(), r.Long());
             case "RW": return new RegisterWorker(r.String(), r.Ref(), r.Int(), r.Bool());
@@ -375,6 +377,28 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             default:
                 return 128;
         }
+    }
+
+    /// <summary>Writes <paramref name="message"/> as its manifest and its length-prefixed body; returns both.</summary>
+    private (string Manifest, int Length) WriteNested(WireWriter w, object message)
+    {
+        var manifest = Manifest(message);
+        w.String(manifest);
+        var start = w.BeginLength();
+        Write(w, message);
+        w.EndLength(start);
+        return (manifest, w.Length - start);
+    }
+
+    /// <summary>Reads what <see cref="WriteNested"/> wrote.</summary>
+    private object ReadNested(ref WireReader r, byte[] bytes, out string manifest, out int length)
+    {
+        manifest = r.String();
+        length = r.Int();
+        var nested = new WireReader(bytes, r.Position, length, system);
+        var message = Read(ref nested, bytes, manifest);
+        r.Skip(length);
+        return message;
     }
 
     /// <summary>The bytes a stored job takes in a journal event: what a write's size is counted in.</summary>

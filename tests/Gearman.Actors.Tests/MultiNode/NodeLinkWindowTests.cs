@@ -1,7 +1,10 @@
+using System.Buffers;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using Gearman.Actors.Jobs;
 using Gearman.Actors.Links;
+using Gearman.Actors.Protocol;
 
 namespace Gearman.Actors.Tests.MultiNode;
 
@@ -61,6 +64,63 @@ public sealed class NodeLinkWindowTests : TestKit
         var next = _peer.ExpectMsg<LinkBatch>();
         Assert.Equal(new[] { "b" }, Items(next));
         Assert.Equal(1, next.Acks);
+    }
+
+    /// <summary>
+    /// A payload above the threshold goes as its message without it and then in chunks, a window of batches at a time,
+    /// and what was sent after it waits behind its last chunk; the receiving link delivers the message whole, then what
+    /// followed.
+    /// </summary>
+    [Fact]
+    public void A_large_payload_crosses_in_chunks_a_window_at_a_time_and_arrives_whole_before_what_followed()
+    {
+        var payload = new byte[PayloadStream.ChunkBytes * 20 + 3];
+        new Random(5).NextBytes(payload);
+        var local = ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
+        _link.Tell(new Outbound(TestActor, local, new WorkEvent(PacketType.WorkComplete, "H:x:1", new ReadOnlySequence<byte>(payload))));
+        _link.Tell(Outbound("after"));
+
+        // A window's worth goes at once; with no ack, the next waits for the ack timeout (1 s).
+        var batches = new List<LinkBatch>();
+        for (var i = 0; i < PayloadStream.Window; i++) batches.Add(_peer.ExpectMsg<LinkBatch>());
+        var held = Stopwatch.StartNew();
+        batches.Add(_peer.ExpectMsg<LinkBatch>(TimeSpan.FromSeconds(5)));
+        Assert.True(held.ElapsedMilliseconds >= 500, $"a batch beyond the window went after {held.ElapsedMilliseconds} ms, before an ack");
+        while (batches[^1].Items[^1].Message is not "after")
+        {
+            _link.Tell(new LinkBatch(Array.Empty<LinkItem>(), Acks: 1), _peerLink);
+            batches.Add(_peer.ExpectMsg<LinkBatch>());
+        }
+
+        var head = Assert.IsType<PayloadHead>(batches[0].Items[0].Message);
+        Assert.Equal(payload.Length, head.Length);
+        Assert.True(((WorkEvent)head.Message).Data.IsEmpty);
+        var chunks = batches.SelectMany(b => b.Items).Select(i => i.Message).OfType<PayloadChunk>().ToList();
+        Assert.All(batches, b => Assert.True(b.Items.Count(i => i.Message is PayloadChunk) <= 1, "two chunks in one batch"));
+        Assert.Equal(21, chunks.Count);
+        Assert.Equal(payload.Length, chunks.Sum(c => c.Bytes.Length));
+        Assert.IsType<PayloadChunk>(batches[^1].Items[^2].Message);
+
+        // The same batches, received from the peer, give the message whole and then "after".
+        var recipient = CreateTestProbe();
+        foreach (var batch in batches)
+            _link.Tell(new LinkBatch(batch.Items.Select(i => i.Target is null ? i : i with { Target = recipient.Ref }).ToList()), _peerLink);
+        var whole = recipient.ExpectMsg<WorkEvent>();
+        Assert.Equal("H:x:1", whole.Handle);
+        Assert.Equal(payload, whole.Data.ToArray());
+        recipient.ExpectMsg("after");
+    }
+
+    /// <summary>A job on its way to a worker in chunks: the worker's connection hears of it with the head, so its grab waits.</summary>
+    [Fact]
+    public void A_job_arriving_in_chunks_is_announced_to_its_worker_with_its_size_before_it_arrives()
+    {
+        var worker = CreateTestProbe();
+        var job = new Gearman.Actors.Queues.JobAssigned(9, Gearman.Actors.Queues.GrabKind.Plain, "H:x:2", "f", "", "",
+            ReadOnlySequence<byte>.Empty, TestActor);
+        var head = new PayloadHead(1, 3 << 20, job);
+        _link.Tell(new LinkBatch(new[] { new LinkItem(worker.Ref, TestActor, head) }), _peerLink);
+        Assert.Equal(new AssignmentStreaming(9, 3 << 20), worker.ExpectMsg<AssignmentStreaming>());
     }
 
     private Outbound Outbound(string text) => new(TestActor, ((ExtendedActorSystem)Sys).Provider.DefaultAddress, text);

@@ -109,6 +109,10 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
             // The fence a job actor sends through the links on a worker's death notice, and its answer.
             new(null, client, new Gearman.Actors.Links.FenceProbe("H:x:1")),
             new(client, ActorRefs.NoSender, new Gearman.Actors.Links.Fenced("H:x:1")),
+            // A payload above the link's threshold: its message without it, then its bytes in chunks.
+            new(client, worker, new Gearman.Actors.Links.PayloadHead(7, data.Length,
+                new WorkEvent(PacketType.WorkComplete, "H:x:2", ReadOnlySequence<byte>.Empty))),
+            new(null, null, new Gearman.Actors.Links.PayloadChunk(7, data)),
         };
         var (envelopes, submits, completes) = (serializer.Traffic.EnvelopesSent, serializer.Traffic.SentCount("S"), serializer.Traffic.SentCount("WE"));
 
@@ -121,8 +125,12 @@ public sealed class SerializerCoverageTests : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(items[i].Target, copy.Items[i].Target);
             Assert.Equal(Describe(items[i].Message), Describe(copy.Items[i].Message));
         }
-        Assert.Equal(new[] { client, worker, ActorRefs.NoSender, ActorRefs.NoSender, client, ActorRefs.NoSender }, copy.Items.Select(i => i.Sender));
+        Assert.Equal(new[] { client, worker, ActorRefs.NoSender, ActorRefs.NoSender, client, ActorRefs.NoSender, worker, ActorRefs.NoSender },
+            copy.Items.Select(i => i.Sender));
         Assert.Equal(data.ToArray(), ((WorkEvent)copy.Items[3].Message).Data.ToArray());
+        var head = (Gearman.Actors.Links.PayloadHead)copy.Items[6].Message;
+        Assert.Equal((7L, data.Length, "H:x:2"), (head.Stream, head.Length, ((WorkEvent)head.Message).Handle));
+        Assert.Equal(data.ToArray(), ((Gearman.Actors.Links.PayloadChunk)copy.Items[7].Message).Bytes.ToArray());
         // One Akka.Remote message, and each broker message inside it counted under its own type.
         Assert.Equal((envelopes + 1, submits + 1, completes + 1),
             (serializer.Traffic.EnvelopesSent, serializer.Traffic.SentCount("S"), serializer.Traffic.SentCount("WE")));

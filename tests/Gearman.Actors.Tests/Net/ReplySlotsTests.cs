@@ -28,6 +28,18 @@ public sealed class ReplySlotsTests
     }
 
     [Fact]
+    public void A_reply_on_its_way_in_chunks_moves_its_requests_deadline_by_the_time_given()
+    {
+        var slots = NewSlots();
+        var seq = slots.Reserve(Refuse, TimeSpan.FromSeconds(5));
+        slots.Extend(seq, TimeSpan.FromSeconds(10));
+        _now += 14_999;
+        Assert.Empty(slots.Overdue(long.MinValue, Grace));
+        _now += 1;
+        Assert.Equal([seq], Seqs(slots.Overdue(long.MinValue, Grace)));
+    }
+
+    [Fact]
     public void A_request_waiting_when_a_member_was_removed_is_answered_once_the_grace_has_passed()
     {
         var slots = NewSlots();
