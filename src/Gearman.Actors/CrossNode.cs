@@ -29,8 +29,9 @@ internal static class CrossNode
         bytes > Links.PayloadStream.Threshold ? TimeSpan.FromSeconds((double)bytes / SlowestRate) : TimeSpan.Zero;
 
     /// <summary>
-    /// Bytes per second below which a crossing counts as lost: a quarter of what two nodes of a 2-core machine
-    /// managed (about 32 MiB/s for a job's payload and its result, docs/cluster.md).
+    /// Bytes per second below which a crossing counts as lost: a fifth of the slowest measured (a 1 GiB job and its
+    /// result crossed two nodes of a 2-core machine at 21 MiB/s for the whole round trip, each crossing at over
+    /// 40 MiB/s; docs/cluster.md).
     /// </summary>
     private const double SlowestRate = 8 << 20;
 
