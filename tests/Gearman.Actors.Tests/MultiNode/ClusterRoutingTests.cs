@@ -84,24 +84,9 @@ public sealed class LinkedClusterRoutingTests(FixedHomesThreeNodeCluster cluster
     [Fact]
     public async Task A_payload_larger_than_the_remote_frame_crosses_three_nodes_both_ways_in_chunks()
     {
-        await using var admin = await Cluster.ConnectAsync(0, "admin");
-        var function = await Cluster.FunctionOnNodeAsync(1, admin);
-        await using var worker = await Cluster.ConnectAsync(2, "worker");
-        await using var client = await Cluster.ConnectAsync(0, "client");
-        await worker.RegisterIdleAsync(function);
-        var payload = TooLargeToCross();
-        new Random(11).NextBytes(payload);
-
-        client.Send(Cmd.SubmitJob, GearmanTestClient.Latin1(function), Array.Empty<byte>(), payload);
-        var handle = (await client.ExpectAsync(Cmd.JobCreated, TimeSpan.FromSeconds(30))).Text(0);
-        Assert.StartsWith("H:b:", handle);
-        var job = await worker.GrabAsync(timeout: TimeSpan.FromSeconds(30));
-        Assert.Equal(payload, job.Args[2]);
-        Array.Reverse(payload);
-        worker.Send(Cmd.WorkComplete, GearmanTestClient.Latin1(handle), payload);
-        var done = await client.ExpectAsync(Cmd.WorkComplete, TimeSpan.FromSeconds(30));
-        Assert.Equal(payload, done.Args[1]);
-        AllMembersUp();
+        var (client, worker, function) = await CrossThreeNodesBothWaysAsync(TooLargeToCross().Length);
+        await using var _ = client;
+        await using var __ = worker;
 
         // The link goes on: a small job after it crosses the same way.
         var small = await client.SubmitAsync(Cmd.SubmitJob, function, "", "small");
@@ -265,22 +250,35 @@ public abstract class ClusterRoutingContract
     [Fact]
     public async Task Sixteen_MiB_cross_three_nodes_both_ways_byte_for_byte()
     {
+        var (client, worker, _) = await CrossThreeNodesBothWaysAsync(16 << 20);
+        await client.DisposeAsync();
+        await worker.DisposeAsync();
+    }
+
+    /// <summary>
+    /// A job of <paramref name="size"/> random bytes from a client on node a, through its queue on b, to a worker on c,
+    /// and its reversed result back, each byte checked and every node still Up; returns the client and the worker.
+    /// </summary>
+    protected async Task<(GearmanTestClient Client, GearmanTestClient Worker, string Function)> CrossThreeNodesBothWaysAsync(int size)
+    {
         await using var admin = await _cluster.ConnectAsync(0, "admin");
         var function = await _cluster.FunctionOnNodeAsync(1, admin);
-        await using var worker = await _cluster.ConnectAsync(2, "worker");
-        await using var client = await _cluster.ConnectAsync(0, "client");
+        var worker = await _cluster.ConnectAsync(2, "worker");
+        var client = await _cluster.ConnectAsync(0, "client");
         await worker.RegisterIdleAsync(function);
-        var payload = new byte[16 << 20];
+        var payload = new byte[size];
         new Random(7).NextBytes(payload);
 
         client.Send(Cmd.SubmitJob, GearmanTestClient.Latin1(function), Array.Empty<byte>(), payload);
-        var handle = (await client.ExpectAsync(Cmd.JobCreated, TimeSpan.FromSeconds(20))).Text(0);
-        var job = await worker.GrabAsync(timeout: TimeSpan.FromSeconds(20));
+        var handle = (await client.ExpectAsync(Cmd.JobCreated, TimeSpan.FromSeconds(30))).Text(0);
+        Assert.StartsWith("H:b:", handle);
+        var job = await worker.GrabAsync(timeout: TimeSpan.FromSeconds(30));
         Assert.Equal(payload, job.Args[2]);
         Array.Reverse(payload);
         worker.Send(Cmd.WorkComplete, GearmanTestClient.Latin1(handle), payload);
-        var done = await client.ExpectAsync(Cmd.WorkComplete, TimeSpan.FromSeconds(20));
+        var done = await client.ExpectAsync(Cmd.WorkComplete, TimeSpan.FromSeconds(30));
         Assert.Equal(payload, done.Args[1]);
         AllMembersUp();
+        return (client, worker, function);
     }
 }
