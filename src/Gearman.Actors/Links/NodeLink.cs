@@ -147,9 +147,11 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
     private sealed class Peer(IActorRef remote, IActorRef self)
     {
         /// <summary>Items not yet in a batch, in the order they came.</summary>
-        private readonly Queue<(LinkItem Item, long Size)> _waiting = new();
+        private readonly LinkedList<(LinkItem Item, long Size)> _waiting = new();
         /// <summary>The payload going out in chunks; what waits behind it goes after its last chunk.</summary>
         private OutgoingPayload? _streaming;
+        /// <summary>The recipient and sender of the message whose payload is under way.</summary>
+        private object[] _streamingFor = [];
         private long _streams;
         /// <summary>Batches with items sent that the peer has not acknowledged yet.</summary>
         private int _unacked;
@@ -172,7 +174,7 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
         /// </summary>
         private int Window => _streaming is not null ? PayloadStream.Window : 1;
 
-        public void Add(LinkItem item, long size) => _waiting.Enqueue((item, size));
+        public void Add(LinkItem item, long size) => _waiting.AddLast((item, size));
 
         public void Acked(int batches)
         {
@@ -201,43 +203,69 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
             AcksOwed = 0;
         }
 
+        /// <summary>
+        /// The next batch: the next chunk of the payload under way, if any, and the waiting items in order up to
+        /// <see cref="BatchBytes"/>. While a payload streams, a small item may go past it, so that one large job does not
+        /// hold up every other job between two nodes for as long as it takes to cross; but never past anything sent
+        /// before it by its own sender or to its own recipient (the order Akka keeps, which the broker relies on), and
+        /// nothing passes an item that keeps the link's whole order (a fence's answer, an item with no sender).
+        /// </summary>
         private List<LinkItem> NextBatch()
         {
             var items = new List<LinkItem>();
             long bytes = 0;
             var chunked = false;
-            while (bytes < BatchBytes)
+            // The sender and recipient of the payload under way, and of every item that waits for it.
+            var held = _streaming is not null ? new HashSet<object>(_streamingFor) : null;
+            if (_streaming is not null) (chunked, bytes) = (true, AddChunk(items));
+            for (var node = _waiting.First; node is not null && bytes < BatchBytes;)
             {
-                if (_streaming is not null)
+                var (item, size) = node.Value;
+                var payload = PayloadStream.PayloadOf(item.Message);
+                var streamed = payload.Length > PayloadStream.Threshold;
+                if (_streaming is not null && (streamed || held!.Contains(Recipient(item)) || item.Sender is null || held.Contains(item.Sender)))
                 {
-                    // One chunk per batch: a batch stays below the large-object threshold, and the window paces them.
-                    if (chunked) break;
-                    var chunk = _streaming.Next();
-                    items.Add(new LinkItem(null, null, chunk));
-                    bytes += chunk.Bytes.Length;
-                    chunked = true;
-                    if (!_streaming.Done) break;
-                    _streaming = null;
+                    // It waits for the payload under way, and so does all that comes after it from its sender or to its recipient.
+                    if (item.Sender is null || item.Message is Fenced) break;
+                    held!.Add(item.Sender);
+                    held.Add(Recipient(item));
+                    node = node.Next;
                     continue;
                 }
-                if (!_waiting.TryPeek(out var next)) break;
-                var payload = PayloadStream.PayloadOf(next.Item.Message);
-                var streamed = payload.Length > PayloadStream.Threshold;
-                var size = streamed ? ItemBytes : next.Size;
-                if (items.Count > 0 && bytes + size > BatchBytes) break;
-                _waiting.Dequeue();
-                bytes += size;
+                var cost = streamed ? ItemBytes : size;
+                if (items.Count > 0 && bytes + cost > BatchBytes) break;
+                var next = node.Next;
+                _waiting.Remove(node);
+                node = next;
+                bytes += cost;
                 if (!streamed)
                 {
-                    items.Add(next.Item);
+                    items.Add(item);
                     continue;
                 }
                 _streaming = new OutgoingPayload(++_streams, payload);
-                var head = PayloadStream.WithPayload(next.Item.Message, ReadOnlySequence<byte>.Empty);
-                items.Add(next.Item with { Message = new PayloadHead(_streaming.Stream, payload.Length, head) });
+                var head = PayloadStream.WithPayload(item.Message, ReadOnlySequence<byte>.Empty);
+                items.Add(item with { Message = new PayloadHead(_streaming.Stream, payload.Length, head) });
+                _streamingFor = item.Sender is null ? [Recipient(item)] : [Recipient(item), item.Sender];
+                held = new HashSet<object>(_streamingFor);
+                // One chunk per batch: a batch stays below the large-object threshold, and the window paces them.
+                if (!chunked) (chunked, bytes) = (true, bytes + AddChunk(items));
             }
             return items;
         }
+
+        /// <summary>Adds the next chunk of the payload under way; returns its size.</summary>
+        private long AddChunk(List<LinkItem> items)
+        {
+            var chunk = _streaming!.Next();
+            items.Add(new LinkItem(null, null, chunk));
+            if (_streaming.Done) _streaming = null;
+            return chunk.Bytes.Length;
+        }
+
+        /// <summary>Who an item is for: its actor, or for a queue command its function's queue.</summary>
+        private static object Recipient(LinkItem item) =>
+            item.Target ?? (object)(item.Message is IQueueCommand c ? "fn:" + c.Function : "queues");
 
         /// <summary>Whether the last batch has waited for its ack longer than <paramref name="timeout"/>: it then no longer holds the next back.</summary>
         public bool Overdue(TimeSpan timeout)

@@ -7,11 +7,12 @@ namespace Gearman.Actors.Links;
 /// <summary>
 /// A job payload that crosses nodes in pieces. A message whose payload is larger than <see cref="Threshold"/> goes as
 /// a <see cref="PayloadHead"/> (the message without its payload) followed by <see cref="PayloadChunk"/>s of at most
-/// <see cref="ChunkBytes"/>, one batch of the <see cref="NodeLink"/> at a time: each batch waits for the peer's
-/// acknowledgement of the last, so a link has at most one chunk on the wire, the cluster's heartbeats (which share the
-/// connection) never wait behind more than a chunk, and the receiving node takes bytes no faster than it handles them.
-/// The receiving link keeps the chunks as they came (no copy) and delivers the message, whole, when the last arrives;
-/// a link sends in order, so nothing sent after the message overtakes it.
+/// <see cref="ChunkBytes"/>, one per batch of the <see cref="NodeLink"/>, with at most <see cref="Window"/> batches
+/// awaiting the peer's acknowledgement: so a link has little of a payload on the wire at a time, the cluster's
+/// heartbeats (which share the connection) never wait behind more than that, and the receiving node takes bytes no
+/// faster than it handles them. The receiving link keeps the chunks as they came (no copy) and delivers the message,
+/// whole, when the last arrives. What the message's sender sent after it, or anyone sent to its recipient, waits
+/// behind its last chunk; other messages between the two nodes go meanwhile.
 /// </summary>
 internal static class PayloadStream
 {

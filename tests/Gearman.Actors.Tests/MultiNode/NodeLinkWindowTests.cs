@@ -67,18 +67,23 @@ public sealed class NodeLinkWindowTests : TestKit
     }
 
     /// <summary>
-    /// A payload above the threshold goes as its message without it and then in chunks, a window of batches at a time,
-    /// and what was sent after it waits behind its last chunk; the receiving link delivers the message whole, then what
-    /// followed.
+    /// A payload above the threshold goes as its message without it and then in chunks, a window of batches at a time;
+    /// what its sender sent after it waits behind its last chunk, while a message between other actors goes at once.
+    /// The receiving link delivers the message whole, and each message in the order it arrived.
     /// </summary>
     [Fact]
-    public void A_large_payload_crosses_in_chunks_a_window_at_a_time_and_arrives_whole_before_what_followed()
+    public void A_large_payload_crosses_in_chunks_a_window_at_a_time_and_only_what_its_sender_sent_after_it_waits()
     {
         var payload = new byte[PayloadStream.ChunkBytes * 20 + 3];
         new Random(5).NextBytes(payload);
         var local = ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
         _link.Tell(new Outbound(TestActor, local, new WorkEvent(PacketType.WorkComplete, "H:x:1", new ReadOnlySequence<byte>(payload))));
         _link.Tell(Outbound("after"));
+        // From another sender to another recipient: it need not wait for the payload.
+        var other = CreateTestProbe();
+        _link.Tell(new Outbound(other.Ref, local, "passes"), other.Ref);
+        // From the payload's sender: it waits, and stays behind "after".
+        _link.Tell(new Outbound(other.Ref, local, "behind"), TestActor);
 
         // A window's worth goes at once; with no ack, the next waits for the ack timeout (1 s).
         var batches = new List<LinkBatch>();
@@ -86,7 +91,7 @@ public sealed class NodeLinkWindowTests : TestKit
         var held = Stopwatch.StartNew();
         batches.Add(_peer.ExpectMsg<LinkBatch>(TimeSpan.FromSeconds(5)));
         Assert.True(held.ElapsedMilliseconds >= 500, $"a batch beyond the window went after {held.ElapsedMilliseconds} ms, before an ack");
-        while (batches[^1].Items[^1].Message is not "after")
+        while (batches[^1].Items[^1].Message is not "behind")
         {
             _link.Tell(new LinkBatch(Array.Empty<LinkItem>(), Acks: 1), _peerLink);
             batches.Add(_peer.ExpectMsg<LinkBatch>());
@@ -99,16 +104,21 @@ public sealed class NodeLinkWindowTests : TestKit
         Assert.All(batches, b => Assert.True(b.Items.Count(i => i.Message is PayloadChunk) <= 1, "two chunks in one batch"));
         Assert.Equal(21, chunks.Count);
         Assert.Equal(payload.Length, chunks.Sum(c => c.Bytes.Length));
-        Assert.IsType<PayloadChunk>(batches[^1].Items[^2].Message);
+        var order = batches.SelectMany(b => b.Items).Select(i => i.Message).ToList();
+        var lastChunk = order.FindLastIndex(m => m is PayloadChunk);
+        Assert.InRange(order.IndexOf("passes"), 1, PayloadStream.Window);
+        Assert.Equal(new object[] { "after", "behind" }, order.Skip(lastChunk + 1));
 
         // The same batches, received from the peer, give the message whole and then "after".
         var recipient = CreateTestProbe();
         foreach (var batch in batches)
             _link.Tell(new LinkBatch(batch.Items.Select(i => i.Target is null ? i : i with { Target = recipient.Ref }).ToList()), _peerLink);
+        recipient.ExpectMsg("passes");
         var whole = recipient.ExpectMsg<WorkEvent>();
         Assert.Equal("H:x:1", whole.Handle);
         Assert.Equal(payload, whole.Data.ToArray());
         recipient.ExpectMsg("after");
+        recipient.ExpectMsg("behind");
     }
 
     /// <summary>A job on its way to a worker in chunks: the worker's connection hears of it with the head, so its grab waits.</summary>
