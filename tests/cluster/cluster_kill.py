@@ -284,11 +284,12 @@ def result_for(func, data):
 
 def queue_node(func, client_port, worker_port, timeout=10.0):
     """Runs one job for func (submitted on client_port, worked on worker_port); returns the node
-    named in its handle. Raises on any deviation."""
+    named in its handle. Raises on any deviation. The worker registers only once the job exists: a
+    queue follows its workers, so a worker registered first could draw the queue to its own node
+    before the submit arrives, and the handle would name where the worker is, not where the queue was."""
     w = Wire(worker_port)
     c = Wire(client_port)
     try:
-        w.send(g.CAN_DO, func)
         data = b"probe-" + func
         c.send(g.SUBMIT_JOB, func, b"", data)
         deadline = time.monotonic() + timeout
@@ -296,6 +297,7 @@ def queue_node(func, client_port, worker_port, timeout=10.0):
         if p is None or p.cmd != g.JOB_CREATED:
             raise g.GearError("no JOB_CREATED for %s (got %r)" % (func.decode(), p))
         handle = p.args[0]
+        w.send(g.CAN_DO, func)
         # worker: GRAB until the job comes (PRE_SLEEP/NOOP in between), bounded by the deadline
         while True:
             w.send(g.GRAB_JOB)
