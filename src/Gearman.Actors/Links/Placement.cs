@@ -9,7 +9,8 @@ namespace Gearman.Actors.Links;
 /// Counts this node's workers, and its steady submitters, per shard, tells the other nodes' placement actors when a
 /// count changes, and from every node's counts publishes each shard's preferred home (<see cref="QueuePlacement"/>):
 /// the Up member with the most workers for the shard's functions, ties going to the home it had, else to the
-/// rendezvous winner among them. A shard that has never had a worker on an Up member goes to the member with the
+/// rendezvous winner among them; a worker's registration counts once it has lasted 3 s. A shard that has never had a
+/// worker on an Up member goes to the member with the
 /// most steady submitters (<see cref="SubmitTally"/>) by the same rule.
 /// </summary>
 /// <remarks>
@@ -21,7 +22,7 @@ namespace Gearman.Actors.Links;
 /// reach the others in order through the links, so every node computes the same homes from the same counts, and no
 /// two writers ever race on one entry.
 /// </remarks>
-internal sealed class Placement : UntypedActor
+internal sealed class Placement : UntypedActor, IWithTimers
 {
     public const string Name = "gearman-placement";
 
@@ -29,6 +30,11 @@ internal sealed class Placement : UntypedActor
 
     private readonly BrokerContext _ctx;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
+    /// <summary>How long a worker's registration must last before it counts.</summary>
+    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(3);
+
+    /// <summary>Registrations not yet counted, per worker connection (<see cref="SettleTime"/>).</summary>
+    private readonly Dictionary<IActorRef, HashSet<string>> _pending = new();
     /// <summary>The functions each local worker connection registered, to take back when it stops.</summary>
     private readonly Dictionary<IActorRef, HashSet<string>> _registrations = new();
     /// <summary>The functions each local client connection submits to steadily, to take back when it stops.</summary>
@@ -45,6 +51,11 @@ internal sealed class Placement : UntypedActor
 
     public Placement(BrokerContext ctx) => _ctx = ctx;
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The placement actor's timer: <paramref name="Worker"/> still does <paramref name="Function"/> after <see cref="SettleTime"/>.</summary>
+    private sealed record WorkerSettled(IActorRef Worker, string Function);
+
     public static Props Props(BrokerContext ctx) => Akka.Actor.Props.Create(() => new Placement(ctx));
 
     protected override void PreStart() =>
@@ -58,16 +69,31 @@ internal sealed class Placement : UntypedActor
         switch (message)
         {
             case WorkerCanDo m:
-                if (Track(_registrations, m.Function)) Count(ShardOf(m.Function), workers: +1, submitters: 0);
+                // Counted once it has lasted: a worker that comes and goes within seconds (a script, a test, a
+                // reconnect) would move queues back and forth, and each move repeats the jobs running in it.
+                if (!_pending.TryGetValue(Sender, out var waiting))
+                {
+                    _pending[Sender] = waiting = new HashSet<string>(StringComparer.Ordinal);
+                    Context.Watch(Sender);
+                }
+                if (waiting.Add(m.Function)) Timers.StartSingleTimer((Sender, m.Function), new WorkerSettled(Sender, m.Function), SettleTime);
+                break;
+            case WorkerSettled m:
+                if (!_pending.TryGetValue(m.Worker, out waiting) || !waiting.Remove(m.Function)) break;
+                if (waiting.Count == 0) _pending.Remove(m.Worker);
+                if (Track(_registrations, m.Worker, m.Function)) Count(ShardOf(m.Function), workers: +1, submitters: 0);
                 break;
             case WorkerCantDo m:
+                if (_pending.TryGetValue(Sender, out waiting) && waiting.Remove(m.Function)) Timers.Cancel((Sender, m.Function));
                 if (_registrations.TryGetValue(Sender, out var functions) && functions.Remove(m.Function))
                     Count(ShardOf(m.Function), workers: -1, submitters: 0);
                 break;
             case ClientSubmits m:
-                if (Track(_submissions, m.Function)) Count(ShardOf(m.Function), workers: 0, submitters: +1);
+                if (Track(_submissions, Sender, m.Function)) Count(ShardOf(m.Function), workers: 0, submitters: +1);
                 break;
             case Terminated t:
+                if (_pending.Remove(t.ActorRef, out var unsettled))
+                    foreach (var function in unsettled) Timers.Cancel((t.ActorRef, function));
                 if (_registrations.Remove(t.ActorRef, out functions))
                     foreach (var function in functions) Count(ShardOf(function), workers: -1, submitters: 0);
                 if (_submissions.Remove(t.ActorRef, out functions))
@@ -93,13 +119,13 @@ internal sealed class Placement : UntypedActor
         }
     }
 
-    /// <summary>Notes that the sender does <paramref name="function"/>; true when that is new.</summary>
-    private bool Track(Dictionary<IActorRef, HashSet<string>> byConnection, string function)
+    /// <summary>Notes that <paramref name="connection"/> does <paramref name="function"/>; true when that is new.</summary>
+    private bool Track(Dictionary<IActorRef, HashSet<string>> byConnection, IActorRef connection, string function)
     {
-        if (!byConnection.TryGetValue(Sender, out var functions))
+        if (!byConnection.TryGetValue(connection, out var functions))
         {
-            byConnection[Sender] = functions = new HashSet<string>(StringComparer.Ordinal);
-            Context.Watch(Sender);
+            byConnection[connection] = functions = new HashSet<string>(StringComparer.Ordinal);
+            Context.Watch(connection);
         }
         return functions.Add(function);
     }
