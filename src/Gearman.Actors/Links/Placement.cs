@@ -10,8 +10,8 @@ namespace Gearman.Actors.Links;
 /// count changes, and from every node's counts publishes each shard's preferred home (<see cref="QueuePlacement"/>):
 /// the Up member with the most workers for the shard's functions, ties going to the home it had, else to the
 /// rendezvous winner among them; a worker's registration counts once it has lasted 3 s. A shard that has never had a
-/// worker on an Up member goes to the member with the
-/// most steady submitters (<see cref="SubmitTally"/>) by the same rule.
+/// worker on an Up member goes to the member with the most steady submitters (<see cref="SubmitTally"/>) by the same
+/// rule.
 /// </summary>
 /// <remarks>
 /// A job whose queue lives with its worker crosses nodes only to reach its client: a foreground job then cost 330 µs
