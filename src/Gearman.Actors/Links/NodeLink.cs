@@ -134,13 +134,10 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
     /// <summary>About what <paramref name="message"/> takes in a batch: its payload and room for the rest.</summary>
     internal static long SizeOf(object message) => ItemBytes + message switch
     {
-        Submit m => m.Data.Length,
-        JobAssigned m => m.Data.Length,
-        WorkEvent m => m.Data.Length,
         RestoreJob m => m.Data.Length,
-        RestoreJobs m => m.Jobs.Sum(j => j.Data.Length + 256L),
+        RestoreJobs m => m.Jobs.Sum(j => j.Data.Length + ItemBytes),
         PayloadChunk m => m.Bytes.Length,
-        _ => 0,
+        _ => PayloadStream.PayloadOf(message).Length,
     };
 
     /// <summary>What waits to go to one other node, what that node has not yet acknowledged, and the payload it is sending here.</summary>
@@ -196,10 +193,7 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
             // Each batch is a new list: the last one is being serialized on another thread.
             var items = HasWaiting ? NextBatch() : [];
             remote.Tell(new LinkBatch(items, AcksOwed), self);
-            if (items.Count > 0)
-            {
-                if (_unacked++ == 0) _lastProgress = Environment.TickCount64;
-            }
+            if (items.Count > 0 && _unacked++ == 0) _lastProgress = Environment.TickCount64;
             AcksOwed = 0;
         }
 

@@ -28,11 +28,11 @@ internal sealed class Placement : UntypedActor, IWithTimers
 
     private static readonly QueueMessageExtractor Extractor = new();
 
-    private readonly BrokerContext _ctx;
-    private readonly Cluster _cluster = Cluster.Get(Context.System);
     /// <summary>How long a worker's registration must last before it counts.</summary>
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(3);
 
+    private readonly BrokerContext _ctx;
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
     /// <summary>Registrations not yet counted, per worker connection (<see cref="SettleTime"/>).</summary>
     private readonly Dictionary<IActorRef, HashSet<string>> _pending = new();
     /// <summary>The functions each local worker connection registered, to take back when it stops.</summary>
@@ -71,15 +71,10 @@ internal sealed class Placement : UntypedActor, IWithTimers
             case WorkerCanDo m:
                 // Counted once it has lasted: a worker that comes and goes within seconds (a script, a test, a
                 // reconnect) would move queues back and forth, and each move repeats the jobs running in it.
-                if (!_pending.TryGetValue(Sender, out var waiting))
-                {
-                    _pending[Sender] = waiting = new HashSet<string>(StringComparer.Ordinal);
-                    Context.Watch(Sender);
-                }
-                if (waiting.Add(m.Function)) Timers.StartSingleTimer((Sender, m.Function), new WorkerSettled(Sender, m.Function), SettleTime);
+                if (Track(_pending, Sender, m.Function)) Timers.StartSingleTimer((Sender, m.Function), new WorkerSettled(Sender, m.Function), SettleTime);
                 break;
             case WorkerSettled m:
-                if (!_pending.TryGetValue(m.Worker, out waiting) || !waiting.Remove(m.Function)) break;
+                if (!_pending.TryGetValue(m.Worker, out var waiting) || !waiting.Remove(m.Function)) break;
                 if (waiting.Count == 0) _pending.Remove(m.Worker);
                 if (Track(_registrations, m.Worker, m.Function)) Count(ShardOf(m.Function), workers: +1, submitters: 0);
                 break;
