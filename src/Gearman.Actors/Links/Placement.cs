@@ -9,7 +9,7 @@ namespace Gearman.Actors.Links;
 /// Counts this node's workers, and its steady submitters, per shard, tells the other nodes' placement actors when a
 /// count changes, and from every node's counts publishes each shard's preferred home (<see cref="QueuePlacement"/>):
 /// the Up member with the most workers for the shard's functions, ties going to the home it had, else to the
-/// rendezvous winner among them; a worker's registration counts once it has lasted 3 s. A shard that has never had a
+/// rendezvous winner among them; a worker's registration counts once it has lasted 1 s. A shard that has never had a
 /// worker on an Up member goes to the member with the most steady submitters (<see cref="SubmitTally"/>) by the same
 /// rule.
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed class Placement : UntypedActor, IWithTimers
     private static readonly QueueMessageExtractor Extractor = new();
 
     /// <summary>How long a worker's registration must last before it counts.</summary>
-    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
 
     private readonly BrokerContext _ctx;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
@@ -69,7 +69,7 @@ internal sealed class Placement : UntypedActor, IWithTimers
         switch (message)
         {
             case WorkerCanDo m:
-                // Counted once it has lasted: a worker that comes and goes within seconds (a script, a test, a
+                // Counted once it has lasted: a worker that comes and goes within a second (a script, a test, a
                 // reconnect) would move queues back and forth, and each move repeats the jobs running in it.
                 if (Track(_pending, Sender, m.Function)) Timers.StartSingleTimer((Sender, m.Function), new WorkerSettled(Sender, m.Function), SettleTime);
                 break;
@@ -139,9 +139,14 @@ internal sealed class Placement : UntypedActor, IWithTimers
 
     private void Publish(string shard)
     {
-        var homes = _ctx.Placement.Preferred;
-        var home = PreferredHome(shard, UpMembers(), homes.GetValueOrDefault(shard));
-        _ctx.Placement.Preferred = home is not null ? homes.SetItem(shard, home) : homes.Remove(shard);
+        var (up, before) = (UpMembers(), _ctx.Placement.Preferred);
+        var home = PreferredHome(shard, up, before.GetValueOrDefault(shard));
+        var after = home is not null ? before.SetItem(shard, home) : before.Remove(shard);
+        _ctx.Placement.Preferred = after;
+        // The queues of a shard that comes here hold their grabs until the former home's jobs are in (FunctionQueue).
+        if (up.Count > 1 && QueueHomes.HomeOf(shard, up, after).Equals(_cluster.SelfAddress) &&
+            !QueueHomes.HomeOf(shard, up, before).Equals(_cluster.SelfAddress))
+            _ctx.Placement.NoteArrival(shard);
     }
 
     private void PublishAll()

@@ -103,14 +103,17 @@ public sealed partial class Connection
 
     /// <summary>
     /// A queue this worker registered with has stopped (its node died or its shard moved): register again; the
-    /// region delivers to the queue's new home, which learns of this worker only this way.
+    /// region delivers to the queue's new home, which learns of this worker only this way. A grab waiting on a queue
+    /// whose node died gets NO_JOB now; one waiting on a queue that stopped on its own is answered by the queue's next
+    /// home, to which the queue sent it on after its jobs (answered NO_JOB here, a grab sent just after a job's
+    /// JOB_CREATED missed the job that was moving with its queue).
     /// </summary>
-    private void OnQueueTerminated(IActorRef queue)
+    private void OnQueueTerminated(IActorRef queue, bool nodeLost)
     {
         if (_abilities.QueueStopped(queue) is not { } a) return;
         Register(a, again: true);
         if (_sleeping && !_noopSent && SleepsInQueues) _ctx.ToQueue(new WorkerSleeping(a.Function, Self, _slots.LastSeq), Self, Homes);
-        AbandonGrabsTo(new[] { a.Function });
+        if (nodeLost) AbandonGrabsTo(new[] { a.Function });
         // Until the new home confirms, the sweep sends the registration again.
         EnsureSweeping();
     }

@@ -294,7 +294,7 @@ public sealed partial class Connection : UntypedActor, IWithTimers
                 Emit(new WorkEvent(PacketType.WorkFail, handle, System.Buffers.ReadOnlySequence<byte>.Empty));
             }
         }
-        OnQueueTerminated(t.ActorRef);
+        OnQueueTerminated(t.ActorRef, t.AddressTerminated);
     }
 
     /// <summary>Writes output now, or queues it behind replies that are still outstanding.</summary>

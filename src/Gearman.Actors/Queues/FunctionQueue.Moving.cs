@@ -14,6 +14,14 @@ public sealed partial class FunctionQueue
         public static readonly AskRunningBack Instance = new();
     }
 
+    private sealed class FormerHomeSilent
+    {
+        public static readonly FormerHomeSilent Instance = new();
+    }
+
+    /// <summary>How long a queue that has just come to this node holds grabs for the jobs of its former home.</summary>
+    private static readonly TimeSpan FormerHomeWait = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a moving queue lets its running jobs end before it asks them back.</summary>
     private static readonly TimeSpan HandOffGrace = TimeSpan.FromSeconds(2);
 
@@ -38,6 +46,8 @@ public sealed partial class FunctionQueue
     /// </remarks>
     private void OnHandOff()
     {
+        // Grabs held for a former home are answered here with what there is, before the jobs go on.
+        ReleaseGrabs();
         // A node that shuts down alone has no next home for its jobs; sending them would only stall the shutdown.
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
         var othersUp = cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !m.Address.Equals(cluster.SelfAddress));
@@ -86,7 +96,6 @@ public sealed partial class FunctionQueue
 
     private void SendJobsOn()
     {
-        _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
         // Durable jobs are in the shared journal, where the next home recovers them; only the rest travel, in
         // batches of up to RestoreBatchJobs jobs or about RestoreBatchBytes of payload.
         var batch = new List<RestoreJob>();
@@ -103,9 +112,38 @@ public sealed partial class FunctionQueue
             bytes += job.Data.Length;
         }
         if (batch.Count > 0) _ctx.Queues.Tell(new RestoreJobs(_function, batch));
+        // Last: the next home holds its grabs until this, its settings, says that the jobs are in.
+        _ctx.Queues.Tell(new RestoreQueue(_function, _maxQueue[0], _maxQueue[1], _maxQueue[2]));
         foreach (var (command, sender) in _heldForNextHome ?? []) _ctx.Queues.Tell(command, sender);
         _heldForNextHome = null;
         StopWhenWritten();
+    }
+
+    /// <summary>
+    /// A queue that starts on this node just after its shard's home became this node (<see cref="Links.Placement"/>)
+    /// holds grabs until its former home's jobs are in (<see cref="RestoreQueue"/>, sent after them), or for
+    /// <see cref="FormerHomeWait"/> when no former home answers (it died, or never had the queue).
+    /// </summary>
+    /// <remarks>
+    /// A worker on this node grabs through this node's region, which has the shard here as soon as it moved; the jobs
+    /// of the former home cross nodes from that node's region. A grab answered before them got NO_JOB for a job whose
+    /// client had its JOB_CREATED (a cluster conformance run: a worker registered, a job was submitted, and the grab
+    /// found nothing). Grabs are held rather than answered from what is here, so that the jobs that waited longest go
+    /// first.
+    /// </remarks>
+    private void HoldGrabsForFormerHome()
+    {
+        if (!_sharded || !_ctx.Placement.Arriving(Context.Parent.Path.Name)) return;
+        _grabsHeld = new List<Grab>();
+        Timers.StartSingleTimer(FormerHomeSilent.Instance, FormerHomeSilent.Instance, FormerHomeWait);
+    }
+
+    private void ReleaseGrabs()
+    {
+        if (_grabsHeld is not { } held) return;
+        _grabsHeld = null;
+        Timers.Cancel(FormerHomeSilent.Instance);
+        foreach (var grab in held) OnGrab(grab);
     }
 
     private void OnRestore(RestoreJob m)

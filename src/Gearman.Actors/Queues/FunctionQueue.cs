@@ -57,6 +57,11 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
     private bool _ready = true;
     /// <summary>Where this queue publishes its counters for listings, from its creation on; see <see cref="Publish"/>.</summary>
     private QueueSlot? _slot;
+    /// <summary>
+    /// Grabs that wait while this queue's former home may still be sending its jobs (<see cref="HoldGrabsForFormerHome"/>);
+    /// null when the queue does not wait.
+    /// </summary>
+    private List<Grab>? _grabsHeld;
 
     public FunctionQueue(BrokerContext ctx, bool sharded)
     {
@@ -74,6 +79,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
 
     protected override void PreStart()
     {
+        HoldGrabsForFormerHome();
         if (!_ctx.Settings.Durable) return;
         _ready = false;
         _writes = new Persistence.DurableWrites(StartStore(), _ctx.Settings.WriteBatch, _ctx.Settings.StoreMaxWrite, _ctx.Settings.SnapshotEvery, () => _jobs.Count, DurableJobs, DropRefused);
@@ -124,7 +130,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             Context.GetLogger().Error(ex, "event=queue-request-failed function={0} request={1}", _function, message.GetType().Name);
             FailRequest(message);
         }
-        if (!_exists) StopSelf();
+        if (!_exists && _grabsHeld is null) StopSelf();
     }
 
     private void Handle(object message)
@@ -132,6 +138,7 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
         switch (message)
         {
             case Submit m: OnSubmit(m); break;
+            case Grab m when _grabsHeld is not null: _grabsHeld.Add(m); break;
             case Grab m: OnGrab(m); break;
             case JobEnded m: OnJobEnded(m); break;
             case JobReturned m: OnJobReturned(m); break;
@@ -187,6 +194,10 @@ public sealed partial class FunctionQueue : UntypedActor, IWithTimers, IWithUnbo
             case RestoreQueue m:
                 Create(m.Function);
                 (_maxQueue[0], _maxQueue[1], _maxQueue[2]) = (m.MaxHigh, m.MaxNormal, m.MaxLow);
+                ReleaseGrabs();
+                break;
+            case FormerHomeSilent:
+                ReleaseGrabs();
                 break;
             case HandOff:
                 OnHandOff();

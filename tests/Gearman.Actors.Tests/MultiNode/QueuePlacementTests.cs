@@ -129,6 +129,37 @@ public sealed class QueuePlacementTests : IClassFixture<SmallBufferThreeNodeClus
     }
 
     /// <summary>
+    /// A worker that grabs after a job's JOB_CREATED gets that job, also while the queue moves to the worker's node:
+    /// the next home holds the grab until the jobs of the former home are in. Answered at once, a grab that reached
+    /// the next home before them got NO_JOB.
+    /// </summary>
+    [Fact]
+    public async Task A_grab_after_JOB_CREATED_gets_the_job_while_its_queue_moves_to_the_worker()
+    {
+        await using var admin = await _cluster.ConnectAsync(0, "admin");
+        var function = await _cluster.FunctionOnNodeAsync(1, admin);
+        await using var client = await _cluster.ConnectAsync(0, "client");
+        await using var worker = await _cluster.ConnectAsync(2, "worker");
+        await worker.RegisterIdleAsync(function);
+        int rounds = 0, afterMove = 0;
+        var moved = Eventually.TrueAsync(() => HostsQueueAsync(2, function), "the queue moved to the worker's node c", TimeSpan.FromSeconds(60));
+        // One job at a time, each grabbed as soon as it is acknowledged, until 50 rounds after the queue reached node c.
+        while (afterMove < 50)
+        {
+            if (moved.IsFaulted) await moved;
+            var handle = await client.SubmitAsync(Cmd.SubmitJobBg, function, "", "job" + rounds);
+            worker.Send(Cmd.GrabJob);
+            var answer = await worker.ReceivePacketAsync(TimeSpan.FromSeconds(10), $"JOB_ASSIGN for {handle}");
+            Assert.True(answer.Type == Cmd.JobAssign, $"round {rounds}: the grab after JOB_CREATED for {handle} was answered with packet {answer.Type}");
+            Assert.Equal(handle, answer.Text(0));
+            worker.Send(Cmd.WorkComplete, handle, "");
+            rounds++;
+            if (moved.IsCompleted) afterMove++;
+        }
+        Assert.StartsWith("H:c:", await client.SubmitAsync(Cmd.SubmitJobBg, function, "", "last"));
+    }
+
+    /// <summary>
     /// Keeps 20 background submits in flight on <paramref name="client"/> until 200 were answered by node c (the
     /// worker's), then waits for the answers still due. Every answer must be JOB_CREATED, each within 15 s (a lost
     /// submit gets its QUEUE_ERROR after the 20 s request timeout).
