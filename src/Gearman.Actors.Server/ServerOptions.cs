@@ -29,6 +29,7 @@ internal sealed class ServerOptions
     public readonly Option<string?> NodeName = new("--node-name") { Description = "This node's name, used in job handles; must differ per cluster node" };
     public readonly Option<string?> ClusterHost = new("--cluster-host") { Description = "Address other cluster nodes reach this node at (default 127.0.0.1)" };
     public readonly Option<int?> ClusterPort = new("--cluster-port") { Description = "Port for cluster traffic between nodes (default: any free port)" };
+    public readonly Option<int?> LinkPort = new("--link-port") { Description = "Port for the node link's batches between nodes, beside --cluster-port (default: any free port; -1: through Akka.Remote)" };
     public readonly Option<string?> SeedNodes = new("--seed-nodes") { Description = "Comma-separated host:port of the cluster's seed nodes; none = a one-node cluster" };
     public readonly Option<long?> MaxJobs = new("--max-jobs") { Description = "Most jobs this node holds before new submits get ERROR QUEUE_ERROR; 0 = no limit (default)" };
     public readonly Option<string?> MaxJobMemory = new("--max-job-memory") { Description = "Most payload bytes this node holds, e.g. 2GiB; 0 = no limit (default)" };
@@ -56,7 +57,7 @@ internal sealed class ServerOptions
         foreach (var option in new Option[]
                  {
                      Listen, Port, Backlog, JobRetries, HandlePrefix, Verbose, LogFile, PidFile, WorkerWakeup, Exceptions,
-                     Config, QueueType, DataDir, Postgres, MaxPacketSize, Threads, RoundRobin, NodeName, ClusterHost, ClusterPort, SeedNodes,
+                     Config, QueueType, DataDir, Postgres, MaxPacketSize, Threads, RoundRobin, NodeName, ClusterHost, ClusterPort, LinkPort, SeedNodes,
                      MaxJobs, MaxJobMemory, OutputLimit, Allow, AdminAllow,
                      LibSqliteDb, LibpqConninfo, Daemon, User, Syslog, FileDescriptors, KeepAlive, KeepAliveIdle, KeepAliveInterval,
                      KeepAliveCount, Ssl,
@@ -121,6 +122,7 @@ internal sealed class ServerOptions
         if (r.GetValue(LogFile) is { } log && !r.GetValue(Syslog)) Set("gearman.log-file", Str(log == "none" ? "stderr" : log));
         if (r.GetValue(ClusterHost) is { } clusterHost) Set("akka.remote.dot-netty.tcp.hostname", Str(clusterHost));
         if (r.GetValue(ClusterPort) is { } clusterPort) Set("akka.remote.dot-netty.tcp.port", Num(clusterPort));
+        if (r.GetValue(LinkPort) is { } linkPort) Set("gearman.link-port", Num(linkPort));
         if (r.GetValue(SeedNodes) is { } seeds)
         {
             var list = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -75,6 +75,11 @@ public sealed record BrokerSettings
     /// <summary>The node link and computed queue homes (gearman.node-link): broker messages between nodes go in batches.</summary>
     public bool NodeLink { get; init; } = true;
     /// <summary>
+    /// The port of the node link's own TCP connections (gearman.link-port): 0 any free port, told to the other nodes;
+    /// -1 none, so batches go through Akka.Remote.
+    /// </summary>
+    public int LinkPort { get; init; }
+    /// <summary>
     /// With the link, each queue moves to the node with the most of its workers, or, before it has any, of its steady
     /// submitters (gearman.queues-follow-workers).
     /// </summary>
@@ -157,6 +162,7 @@ public sealed record BrokerSettings
             RequestTimeout = c.GetTimeSpan("request-timeout", d.RequestTimeout),
             LostRequestGrace = c.GetTimeSpan("lost-request-grace", d.LostRequestGrace),
             NodeLink = c.GetBoolean("node-link", d.NodeLink),
+            LinkPort = c.GetInt("link-port", d.LinkPort),
             QueuesFollowWorkers = c.GetBoolean("queues-follow-workers", d.QueuesFollowWorkers),
             GrabTimeout = c.GetTimeSpan("grab-timeout", d.GrabTimeout),
             MaxJobs = Math.Max(0, c.GetLong("max-jobs", d.MaxJobs)),

@@ -70,3 +70,25 @@ internal sealed record ShardCounts(string Shard, int Workers, int Submitters);
 /// on its way in chunks, <paramref name="Bytes"/> of payload, so the grab waits for it past its usual timeout.
 /// </summary>
 internal sealed record AssignmentStreaming(long Seq, long Bytes);
+
+/// <summary>
+/// From one node's <see cref="NodeLink"/> to another's, through Akka.Remote: on which port does your
+/// <see cref="LinkListener"/> take link connections?
+/// </summary>
+internal sealed class LinkEndpointAsk
+{
+    public static readonly LinkEndpointAsk Instance = new();
+    private LinkEndpointAsk() { }
+}
+
+/// <summary>The answer to <see cref="LinkEndpointAsk"/>: the link listener's port, 0 when the node has none.</summary>
+internal sealed record LinkEndpoint(int Port);
+
+/// <summary>To the <see cref="NodeLink"/>, from its connect: the TCP link to <paramref name="Node"/> is up.</summary>
+internal sealed record LinkConnected(Address Node, LinkSocket Socket);
+
+/// <summary>
+/// To the <see cref="NodeLink"/>: the TCP link to <paramref name="Node"/> could not connect (<paramref name="Socket"/>
+/// null) or has broken.
+/// </summary>
+internal sealed record LinkFailed(Address Node, LinkSocket? Socket, string Reason);

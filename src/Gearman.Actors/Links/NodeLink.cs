@@ -1,5 +1,9 @@
 using System.Buffers;
+using System.Net;
 using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Akka.Serialization;
 using Gearman.Actors.Jobs;
 using Gearman.Actors.Queues;
 
@@ -21,7 +25,12 @@ namespace Gearman.Actors.Links;
 /// <see cref="AckTimeout"/> (it was lost with its association) no longer holds the next one back. Akka.Remote's own
 /// batching waits for a count or a timer instead, which cost a half-busy link two thirds of its throughput
 /// (docs/benchmarks.md).
-/// Order holds: messages from one actor to another on one node go through this one actor and one remote connection.
+/// Order holds: messages from one actor to another on one node go through this one actor and one connection.
+/// The batches go on a TCP connection of the link's own to each other node (<see cref="LinkSocket"/>,
+/// <see cref="LinkListener"/>), written from this actor's thread and read by a thread that hands them to the receiving
+/// link: through Akka.Remote a batch also woke the endpoint writer, the transport's event loop and the endpoint reader
+/// (docs/benchmarks.md). A node whose link connection cannot be made within <see cref="ConnectTimeout"/> (a firewall,
+/// gearman.link-port = -1) gets its batches through Akka.Remote, as one remote message each.
 /// </remarks>
 internal sealed class NodeLink : UntypedActor, IWithTimers
 {
@@ -39,9 +48,17 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
     /// <summary>How long a peer may leave a batch unacknowledged before the next goes anyway.</summary>
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a link connection may take to set up before the peer's batches go through Akka.Remote.</summary>
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
     private readonly BrokerContext _ctx;
     private readonly Dictionary<Address, Peer> _peers = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _flushPending;
+    /// <summary>Writes and reads the batches on link connections; null when the link has none (batches go through Akka.Remote).</summary>
+    private SerializerWithStringManifest? _serializer;
+    /// <summary>Takes the other nodes' link connections; null when this node has none.</summary>
+    private LinkListener? _listener;
 
     public NodeLink(BrokerContext ctx) => _ctx = ctx;
 
@@ -49,7 +66,45 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
 
     public static Props Props(BrokerContext ctx) => Akka.Actor.Props.Create(() => new NodeLink(ctx));
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("acks", CheckAcks.Instance, AckTimeout);
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("acks", CheckAcks.Instance, AckTimeout);
+        // A peer that leaves the cluster takes with it what still waits for it (an actor test's system has no cluster).
+        if (InCluster) Cluster.Get(Context.System).Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
+        if (_ctx.Settings.LinkPort < 0) return;
+        _serializer = Context.System.Serialization.FindSerializerForType(typeof(LinkBatch)) as SerializerWithStringManifest;
+        if (_serializer is null) return;
+        try
+        {
+            _listener = new LinkListener(ListenAt(), (ExtendedActorSystem)Context.System, Self, _serializer, _log);
+            _log.Info("event=link-listening port={0}", _listener.Port);
+        }
+        catch (Exception ex)
+        {
+            // The other nodes then hear port 0 and send through Akka.Remote; this node still connects to theirs.
+            _log.Warning("event=link-listen-failed port={0} error={1}", _ctx.Settings.LinkPort, ex.Message);
+        }
+    }
+
+    protected override void PostStop()
+    {
+        if (InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
+        _listener?.Dispose();
+        foreach (var peer in _peers.Values) peer.Close();
+    }
+
+    private bool InCluster => ((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.ClusterActorRefProvider;
+
+    /// <summary>Akka.Remote's bind host (or its advertised host), with <c>gearman.link-port</c>.</summary>
+    private IPEndPoint ListenAt()
+    {
+        var tcp = Context.System.Settings.Config.GetConfig("akka.remote.dot-netty.tcp");
+        var host = tcp?.GetString("bind-hostname", "") is { Length: > 0 } bind ? bind : tcp?.GetString("hostname", "") ?? "";
+        var address = host.Length == 0 || host == "0.0.0.0" ? IPAddress.Any
+            : IPAddress.TryParse(host, out var ip) ? ip
+            : Dns.GetHostAddresses(host).FirstOrDefault() ?? IPAddress.Any;
+        return new IPEndPoint(address, _ctx.Settings.LinkPort);
+    }
 
     protected override void OnReceive(object message)
     {
@@ -95,8 +150,31 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
                 if (peer.CanFlush) ScheduleFlush();
                 break;
             case CheckAcks:
-                foreach (var p in _peers.Values)
-                    if (p.Overdue(AckTimeout)) ScheduleFlush();
+                foreach (var (node, p) in _peers)
+                {
+                    if (p.ConnectOverdue(ConnectTimeout))
+                    {
+                        _log.Warning("event=link-through-remoting node={0} reason=\"no link connection within {1} s\"", node, ConnectTimeout.TotalSeconds);
+                        p.UseRemoting();
+                    }
+                    if (p.Overdue(AckTimeout) || p.CanFlush) ScheduleFlush();
+                }
+                break;
+            case LinkEndpointAsk:
+                Sender.Tell(new LinkEndpoint(_listener?.Port ?? 0));
+                break;
+            case LinkEndpoint m:
+                OnEndpoint(Sender.Path.Address, m.Port);
+                break;
+            case LinkConnected m:
+                if (_peers.TryGetValue(m.Node, out var connecting) && connecting.Connected(m.Socket)) ScheduleFlush();
+                else m.Socket.Dispose();
+                break;
+            case LinkFailed m:
+                OnLinkFailed(m);
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                if (_peers.Remove(removed.Member.Address, out var gone)) gone.Close();
                 break;
             case LinkFence f:
                 Enqueue(f.Node, new LinkItem(null, Sender, new FenceProbe(f.Token)), SizeOf(f));
@@ -105,6 +183,49 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>The peer's link listener is at <paramref name="port"/> (0: it has none): connect to it.</summary>
+    private void OnEndpoint(Address node, int port)
+    {
+        if (!_peers.TryGetValue(node, out var peer) || !peer.Asking) return;
+        if (port == 0 || _serializer is null || node.Host is null)
+        {
+            _log.Info("event=link-through-remoting node={0} reason=\"the node takes no link connections\"", node);
+            peer.UseRemoting();
+            ScheduleFlush();
+            return;
+        }
+        peer.Connecting();
+        var (self, serializer) = (Self, _serializer);
+        LinkSocket.ConnectAsync(node.Host, port, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress, serializer,
+                (socket, ex) => self.Tell(new LinkFailed(node, socket, ex.Message)), ConnectTimeout)
+            .ContinueWith(t => self.Tell(t.IsCompletedSuccessfully
+                ? new LinkConnected(node, t.Result)
+                : new LinkFailed(node, null, t.Exception?.GetBaseException().Message ?? "cancelled")), TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    /// <summary>
+    /// A link connection could not be made: the peer's batches go through Akka.Remote. One that broke (the peer
+    /// stopped, or the network failed) is made again: batches that were on it are lost, as with a lost association,
+    /// and the unacknowledged ones no longer hold the next back.
+    /// </summary>
+    private void OnLinkFailed(LinkFailed m)
+    {
+        if (!_peers.TryGetValue(m.Node, out var peer)) return;
+        if (m.Socket is null)
+        {
+            if (!peer.ConnectingNow) return;
+            _log.Warning("event=link-through-remoting node={0} reason=\"{1}\"", m.Node, m.Reason);
+            peer.UseRemoting();
+        }
+        else
+        {
+            if (!peer.Lost(m.Socket)) return;
+            _log.Warning("event=link-connection-lost node={0} error=\"{1}\"", m.Node, m.Reason);
+            peer.AskEndpoint();
+        }
+        ScheduleFlush();
     }
 
     private void Deliver(LinkItem item) => (item.Target ?? _ctx.Queues).Tell(item.Message, item.Sender);
@@ -128,7 +249,10 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
     {
         if (_peers.TryGetValue(node, out var peer)) return peer;
         var remote = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(new RootActorPath(node) / "user" / Name);
-        return _peers[node] = new Peer(remote, Self);
+        peer = _peers[node] = new Peer(remote, Self);
+        if (_serializer is not null) peer.AskEndpoint();
+        else peer.UseRemoting();
+        return peer;
     }
 
     /// <summary>About what <paramref name="message"/> takes in a batch: its payload and room for the rest.</summary>
@@ -140,9 +264,24 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
         _ => PayloadStream.PayloadOf(message).Length,
     };
 
+    /// <summary>How batches reach a peer: its link connection once made, else Akka.Remote.</summary>
+    private enum Transport
+    {
+        /// <summary>The peer was asked for its link port; batches wait.</summary>
+        Asking,
+        /// <summary>The link connection is being made; batches wait.</summary>
+        Connecting,
+        Socket,
+        Remoting,
+    }
+
     /// <summary>What waits to go to one other node, what that node has not yet acknowledged, and the payload it is sending here.</summary>
     private sealed class Peer(IActorRef remote, IActorRef self)
     {
+        private Transport _transport = Transport.Remoting;
+        private LinkSocket? _socket;
+        /// <summary>When the link connection began to be set up (<see cref="Transport.Asking"/>).</summary>
+        private long _settingUpSince;
         /// <summary>Items not yet in a batch, in the order they came.</summary>
         private readonly LinkedList<(LinkItem Item, long Size)> _waiting = new();
         /// <summary>The payload going out in chunks; what waits behind it goes after its last chunk.</summary>
@@ -160,8 +299,54 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
         /// <summary>The payload the peer is sending in chunks, until its last chunk.</summary>
         public IncomingPayload? Incoming { get; set; }
 
-        /// <summary>Whether a flush would send something: acks owed, or items and room in the window.</summary>
-        public bool CanFlush => AcksOwed > 0 || (HasWaiting && _unacked < Window);
+        /// <summary>Whether a flush would send something: acks owed, or items and room in the window, and a way to send.</summary>
+        public bool CanFlush => _transport is Transport.Socket or Transport.Remoting && (AcksOwed > 0 || (HasWaiting && _unacked < Window));
+
+        public bool Asking => _transport == Transport.Asking;
+
+        public bool ConnectingNow => _transport == Transport.Connecting;
+
+        /// <summary>Asks the peer for its link port; batches wait for the connection.</summary>
+        public void AskEndpoint()
+        {
+            _socket?.Dispose();
+            _socket = null;
+            _transport = Transport.Asking;
+            _settingUpSince = Environment.TickCount64;
+            _unacked = 0;
+            remote.Tell(LinkEndpointAsk.Instance, self);
+        }
+
+        public void Connecting() => _transport = Transport.Connecting;
+
+        /// <summary>Takes <paramref name="socket"/> when the peer still waits for it.</summary>
+        public bool Connected(LinkSocket socket)
+        {
+            if (_transport != Transport.Connecting) return false;
+            (_transport, _socket) = (Transport.Socket, socket);
+            return true;
+        }
+
+        /// <summary>Whether <paramref name="socket"/> was this peer's connection; it is then given up.</summary>
+        public bool Lost(LinkSocket socket)
+        {
+            if (!ReferenceEquals(socket, _socket)) return false;
+            socket.Dispose();
+            _socket = null;
+            return true;
+        }
+
+        public void UseRemoting()
+        {
+            _socket?.Dispose();
+            (_transport, _socket) = (Transport.Remoting, null);
+        }
+
+        /// <summary>Whether the link connection has been setting up for longer than <paramref name="timeout"/>.</summary>
+        public bool ConnectOverdue(TimeSpan timeout) =>
+            _transport is Transport.Asking or Transport.Connecting && Environment.TickCount64 - _settingUpSince > (long)timeout.TotalMilliseconds;
+
+        public void Close() => _socket?.Dispose();
 
         private bool HasWaiting => _waiting.Count > 0 || _streaming is not null;
 
@@ -182,7 +367,8 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
 
         public void Flush()
         {
-            if (CanFlush) Send();
+            if (!CanFlush) return;
+            Send();
             while (HasWaiting && _unacked < Window) Send();
         }
 
@@ -190,9 +376,11 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
         private void Send()
         {
             if (!HasWaiting && AcksOwed == 0) return;
-            // Each batch is a new list: the last one is being serialized on another thread.
-            var items = HasWaiting ? NextBatch() : [];
-            remote.Tell(new LinkBatch(items, AcksOwed), self);
+            // Each batch is a new list: through Akka.Remote the last one is being serialized on another thread.
+            var batch = new LinkBatch(HasWaiting ? NextBatch() : [], AcksOwed);
+            if (_socket is { } socket) socket.Send(batch);
+            else remote.Tell(batch, self);
+            var items = batch.Items;
             if (items.Count > 0 && _unacked++ == 0) _lastProgress = Environment.TickCount64;
             AcksOwed = 0;
         }

@@ -76,6 +76,8 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         Links.ShardCounts => "SW",
         Links.PayloadHead => "PH",
         Links.PayloadChunk => "PC",
+        Links.LinkEndpointAsk => "LQ",
+        Links.LinkEndpoint => "LP",
         _ => throw new ArgumentException($"{o.GetType()} is not a broker message", nameof(o)),
     };
 
@@ -155,6 +157,8 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case JobRevoked m: w.String(m.Handle); break;
             case Links.FenceProbe m: w.String(m.Token); break;
             case Links.Fenced m: w.String(m.Token); break;
+            case Links.LinkEndpointAsk: break;
+            case Links.LinkEndpoint m: w.Int(m.Port); break;
             case Links.ShardCounts m: w.String(m.Shard); w.Int(m.Workers); w.Int(m.Submitters); break;
             case ReleaseJob m: w.String(m.Handle); break;
             case WorkerRegistered m: w.String(m.Function); w.Ref(m.Queue); break;
@@ -279,6 +283,8 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
             case "FP": return new Links.FenceProbe(r.String());
             case "FE": return new Links.Fenced(r.String());
             case "SW": return new Links.ShardCounts(r.String(), r.Int(), r.Int());
+            case "LQ": return Links.LinkEndpointAsk.Instance;
+            case "LP": return new Links.LinkEndpoint(r.Int());
             case "RJ": return new ReleaseJob(r.String());
             case "WR": return new WorkerRegistered(r.String(), r.Ref());
             case "WA": return new WorkAvailable(r.String());

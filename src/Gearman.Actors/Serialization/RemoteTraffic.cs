@@ -26,7 +26,7 @@ internal sealed class RemoteTraffic
     {
         "S", "JA", "SR", "RW", "UW", "WS", "W", "WA", "G", "JAS", "NJ", "WE", "ACK", "JR", "RJ", "WR", "LG",
         "GJS", "GUS", "JS", "US", "CJ", "SMQ", "CF", "DF", "GQS", "QS", "AT", "L", "LD", "LN", "NL", "RSJ", "RSJS", "RSQ", "JM", "FP", "FE", "SW",
-        "PH", "PC",
+        "PH", "PC", "LQ", "LP",
     };
 
     /// <summary>The journal's events and snapshot: serialized by the same serializer, but for the store.</summary>

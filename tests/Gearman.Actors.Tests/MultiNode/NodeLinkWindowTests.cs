@@ -10,7 +10,9 @@ namespace Gearman.Actors.Tests.MultiNode;
 
 /// <summary>
 /// The node link's acknowledged batches, against a stand-in for the peer's link: this actor system is its own peer,
-/// and its <c>/user/gearman-link</c> is a forwarder to a probe, while the link under test has another name.
+/// and its <c>/user/gearman-link</c> is a forwarder to a probe, while the link under test has another name. The link
+/// sends its batches as remote messages here (gearman.link-port = -1), so that the probe sees each one; between
+/// nodes they go on the link's own connection (<see cref="NodeLinkTests"/>).
 /// </summary>
 public sealed class NodeLinkWindowTests : TestKit
 {
@@ -22,7 +24,7 @@ public sealed class NodeLinkWindowTests : TestKit
     {
         _peer = CreateTestProbe();
         _peerLink = Sys.ActorOf(Props.Create(() => new Forwarder(_peer.Ref)), NodeLink.Name);
-        _link = Sys.ActorOf(NodeLink.Props(new BrokerContext(new BrokerSettings())), "link-under-test");
+        _link = Sys.ActorOf(NodeLink.Props(new BrokerContext(new BrokerSettings { LinkPort = -1 })), "link-under-test");
     }
 
     [Fact]
