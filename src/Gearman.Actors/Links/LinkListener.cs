@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
-using Akka.Serialization;
+using Gearman.Actors.Serialization;
 
 namespace Gearman.Actors.Links;
 
@@ -28,13 +28,13 @@ internal sealed class LinkListener : IDisposable
     private readonly Socket _listener;
     private readonly ExtendedActorSystem _system;
     private readonly IActorRef _link;
-    private readonly SerializerWithStringManifest _serializer;
+    private readonly BrokerSerializer _serializer;
     private readonly string _manifest;
     private readonly ILoggingAdapter _log;
     private readonly List<Socket> _connections = new();
     private volatile bool _disposed;
 
-    public LinkListener(IPEndPoint at, ExtendedActorSystem system, IActorRef link, SerializerWithStringManifest serializer, ILoggingAdapter log)
+    public LinkListener(IPEndPoint at, ExtendedActorSystem system, IActorRef link, BrokerSerializer serializer, ILoggingAdapter log)
     {
         (_system, _link, _serializer, _log) = (system, link, serializer, log);
         _manifest = serializer.Manifest(new LinkBatch([]));

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
-using Akka.Serialization;
+using Gearman.Actors.Serialization;
 
 namespace Gearman.Actors.Links;
 
@@ -23,7 +23,7 @@ internal sealed class LinkSocket : IDisposable
     internal static ReadOnlySpan<byte> Hello => "GALK1"u8;
 
     private readonly Socket _socket;
-    private readonly Serializer _serializer;
+    private readonly BrokerSerializer _serializer;
     private readonly Action<LinkSocket, Exception> _failed;
     private readonly object _gate = new();
     private readonly Queue<ReadOnlyMemory<byte>> _backlog = new();
@@ -31,14 +31,14 @@ internal sealed class LinkSocket : IDisposable
     private bool _draining;
     private bool _broken;
 
-    private LinkSocket(Socket socket, Serializer serializer, Action<LinkSocket, Exception> failed) =>
+    private LinkSocket(Socket socket, BrokerSerializer serializer, Action<LinkSocket, Exception> failed) =>
         (_socket, _serializer, _failed) = (socket, serializer, failed);
 
     /// <summary>
     /// Connects to a link listener at <paramref name="host"/>:<paramref name="port"/> and says which node this is.
     /// <paramref name="failed"/> hears once if a later send fails.
     /// </summary>
-    public static async Task<LinkSocket> ConnectAsync(string host, int port, Address self, Serializer serializer,
+    public static async Task<LinkSocket> ConnectAsync(string host, int port, Address self, BrokerSerializer serializer,
         Action<LinkSocket, Exception> failed, TimeSpan timeout)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendBufferSize = 4 << 20 };
@@ -64,7 +64,7 @@ internal sealed class LinkSocket : IDisposable
     /// <summary>Writes <paramref name="batch"/> as one frame; what the kernel does not take now goes in order later.</summary>
     public void Send(LinkBatch batch)
     {
-        var frame = Frame(_serializer.ToBinary(batch));
+        var frame = _serializer.ToFrame(batch);
         lock (_gate)
         {
             if (_broken) return;
@@ -78,7 +78,7 @@ internal sealed class LinkSocket : IDisposable
             {
                 while (sent < frame.Length)
                 {
-                    var n = _socket.Send(frame, sent, frame.Length - sent, SocketFlags.None, out var error);
+                    var n = _socket.Send(frame.Span[sent..], SocketFlags.None, out var error);
                     if (error == SocketError.WouldBlock) break;
                     if (error != SocketError.Success) throw new SocketException((int)error);
                     sent += n;
@@ -90,7 +90,7 @@ internal sealed class LinkSocket : IDisposable
                 return;
             }
             if (sent == frame.Length) return;
-            _backlog.Enqueue(frame.AsMemory(sent));
+            _backlog.Enqueue(frame[sent..]);
             _draining = true;
         }
         _ = DrainAsync();
@@ -129,7 +129,7 @@ internal sealed class LinkSocket : IDisposable
         _failed(this, ex);
     }
 
-    /// <summary><paramref name="body"/> behind its length, as the listener reads it.</summary>
+    /// <summary><paramref name="body"/> behind its length, as the listener reads it (batches: <see cref="BrokerSerializer.ToFrame"/>).</summary>
     internal static byte[] Frame(byte[] body)
     {
         var frame = new byte[4 + body.Length];

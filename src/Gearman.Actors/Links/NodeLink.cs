@@ -3,7 +3,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using Akka.Serialization;
+using Gearman.Actors.Serialization;
 using Gearman.Actors.Jobs;
 using Gearman.Actors.Queues;
 
@@ -56,7 +56,7 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _flushPending;
     /// <summary>Writes and reads the batches on link connections; null when the link has none (batches go through Akka.Remote).</summary>
-    private SerializerWithStringManifest? _serializer;
+    private BrokerSerializer? _serializer;
     /// <summary>Takes the other nodes' link connections; null when this node has none.</summary>
     private LinkListener? _listener;
 
@@ -72,7 +72,7 @@ internal sealed class NodeLink : UntypedActor, IWithTimers
         // A peer that leaves the cluster takes with it what still waits for it (an actor test's system has no cluster).
         if (InCluster) Cluster.Get(Context.System).Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
         if (_ctx.Settings.LinkPort < 0) return;
-        _serializer = Context.System.Serialization.FindSerializerForType(typeof(LinkBatch)) as SerializerWithStringManifest;
+        _serializer = Context.System.Serialization.FindSerializerForType(typeof(LinkBatch)) as BrokerSerializer;
         if (_serializer is null) return;
         try
         {

@@ -92,6 +92,20 @@ public sealed class BrokerSerializer : SerializerWithStringManifest
         return bytes;
     }
 
+    /// <summary>
+    /// <paramref name="batch"/> as one frame of a node link connection (<see cref="Links.LinkSocket"/>): its length,
+    /// then what <see cref="ToBinary"/> writes, in one buffer that goes to the socket as it is.
+    /// </summary>
+    internal ReadOnlyMemory<byte> ToFrame(Links.LinkBatch batch)
+    {
+        var w = new WireWriter(4 + SizeOf(batch));
+        w.Int(0);
+        Write(w, batch);
+        w.IntAt(0, w.Length - 4);
+        Traffic.SentEnvelope(Manifest(batch), w.Length - 4);
+        return w.Written;
+    }
+
     private void Write(WireWriter w, object o)
     {
         switch (o)

@@ -19,6 +19,12 @@ internal sealed class WireWriter
     /// <summary>The bytes written; the buffer itself when they fill it exactly, so presized writers copy nothing.</summary>
     public byte[] ToArray() => _length == _buffer.Length ? _buffer : _buffer.AsSpan(0, _length).ToArray();
 
+    /// <summary>The bytes written, in the buffer itself: for a writer whose bytes go straight out.</summary>
+    public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+
+    /// <summary>Writes <paramref name="value"/> over the four bytes at <paramref name="offset"/>, already written.</summary>
+    public void IntAt(int offset, int value) => BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(offset, 4), value);
+
     /// <summary>The bytes <see cref="String"/> writes for <paramref name="value"/>.</summary>
     public static int StringSize(string value) => 4 + value.Length;
 
