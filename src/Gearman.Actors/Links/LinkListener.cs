@@ -103,7 +103,7 @@ internal sealed class LinkListener : IDisposable
             socket.ReceiveTimeout = 0;
             from = Address.Parse(Encoding.UTF8.GetString(hello, LinkSocket.Hello.Length, hello.Length - LinkSocket.Hello.Length));
             // The sending node's link: the batch's sender, as when it came through Akka.Remote.
-            var peer = _system.Provider.ResolveActorRef(new RootActorPath(from) / "user" / NodeLink.Name);
+            var peer = NodeLink.On(_system, from);
             while (frames.Next(MaxFrame) is { } frame) _link.Tell(_serializer.FromBinary(frame, _manifest), peer);
         }
         catch (Exception ex) when (!_disposed)
