@@ -732,7 +732,14 @@ def kill_phase(nodes, victim, survivors):
     if not check("load flows on every function before the kill", all(per_func.values()), "completed: %r" % per_func):
         load.stop()
         return
-    st = status_table(survivors[0].port)
+    # An idle worker's registration moves its function's queue to the worker's node after 1 s; while the queue
+    # moves, `status` may not list the function yet, so the check waits for it (bounded).
+    idle_deadline = time.monotonic() + 10
+    while True:
+        st = status_table(survivors[0].port)
+        if all(st.get(f.decode(), (0, 0, 0))[2] >= 1 for f in idle_funcs) or time.monotonic() > idle_deadline:
+            break
+        time.sleep(0.2)
     if not check("idle (sleeping) workers registered before the kill",
                  all(st.get(f.decode(), (0, 0, 0))[2] >= 1 for f in idle_funcs),
                  "status %r" % {f.decode(): st.get(f.decode()) for f in idle_funcs}):
